@@ -1,0 +1,6 @@
+//! retrylab placeholder
+pub mod clock;
+pub mod policy;
+pub mod rng;
+pub mod store;
+mod sync;

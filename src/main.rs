@@ -1,0 +1,2 @@
+//! The `retrylab` command line.
+fn main() {}

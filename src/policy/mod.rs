@@ -1,0 +1,138 @@
+//! Retry policies: what a writer does when its append meets a version conflict.
+//!
+//! A policy **decides and never sleeps**. The writer protocol asks it, after each failed
+//! attempt, for a [`Decision`]: retry after a delay (and how to refresh the version), or give up.
+//! Before each attempt it asks for [`Admission`]: gates shared by a pool (circuit breakers,
+//! retry budgets) may reject the attempt without trying. Time comes in as a number from the
+//! engine's clock and randomness from the writer's own generator, so the same policy runs
+//! unchanged on real threads and in virtual time.
+//!
+//! A [`Policy`] is built once per pool (from a spec) and shared; each writer gets its own
+//! [`WriterPolicy`] from [`Policy::writer`], holding per-writer state (the previous delay of a
+//! decorrelated jitter, say) and handles to the pool's shared gates.
+
+use std::fmt::Debug;
+
+use crate::clock::Nanos;
+use crate::rng::WriterRng;
+use crate::store::{SaveError, VersionConflict};
+
+/// How the writer learns the version to attempt next, before it retries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refresh {
+    /// Attempt `conflict.current + 1` straight away: no store read (the conflict carries it).
+    FromConflict,
+    /// Re-read `latest_version` from the store, then re-apply the command.
+    Reread,
+    /// Reload the actor's events from version 1, rebuild the aggregate, re-apply the command
+    /// (the seed's pattern 2); costs grow with the stream's length.
+    Rebuild,
+}
+
+/// Why a writer stopped retrying an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GiveUpReason {
+    /// The policy's attempt limit was reached.
+    MaxAttempts,
+    /// The policy's total-time deadline would be passed by the next delay.
+    Deadline,
+    /// The error is not one this policy retries (a non-conflict error under the default rule,
+    /// or any conflict under "no retry").
+    NotRetryable,
+}
+
+/// Why an attempt was refused before it reached the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// A circuit breaker is open (or half-open with all probes taken).
+    CircuitOpen,
+    /// A retry budget or token bucket has no tokens for this retry.
+    BudgetExhausted,
+}
+
+/// The policy's answer after a failed attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Wait `delay_ns` on the engine's clock, refresh as told, then attempt again.
+    Retry {
+        /// How long to wait before the refresh.
+        delay_ns: Nanos,
+        /// How to learn the version for the next attempt.
+        refresh: Refresh,
+    },
+    /// Stop; the operation fails with this reason.
+    GiveUp(GiveUpReason),
+}
+
+/// The policy's answer before an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Go ahead.
+    Proceed,
+    /// Do not attempt; the operation ends rejected.
+    Reject(RejectReason),
+}
+
+/// What the policy knows of the operation in progress when it decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptInfo {
+    /// The attempt concerned, from 1 (the first try) upward.
+    pub attempt: u32,
+    /// The operation's intended start on the engine's clock.
+    pub op_started_ns: Nanos,
+    /// Now, on the engine's clock.
+    pub now_ns: Nanos,
+    /// Work the operation has invested so far, in events read plus attempts made (what
+    /// Karma-style contention managers weigh).
+    pub work: u64,
+}
+
+impl AttemptInfo {
+    /// Time since the operation's intended start.
+    pub fn elapsed_ns(&self) -> Nanos {
+        self.now_ns.saturating_sub(self.op_started_ns)
+    }
+}
+
+/// A retry policy as a pool holds it: built once from a spec, shared by the pool's writers.
+pub trait Policy: Send + Sync + Debug {
+    /// A short label for reports (the spec's `name`, or one derived from its shape).
+    fn label(&self) -> &str;
+
+    /// The per-writer half: state of one writer, handles to the shared gates.
+    fn writer(&self) -> Box<dyn WriterPolicy>;
+}
+
+/// One writer's view of its pool's policy. Called by the writer protocol only.
+pub trait WriterPolicy: Send + Debug {
+    /// Before every attempt (`info.attempt` 1 is the operation's first try): may the attempt go
+    /// to the store? Gates take their tokens or probe slots here.
+    fn admit(&mut self, info: &AttemptInfo) -> Admission;
+
+    /// After attempt `info.attempt` failed with a version conflict.
+    fn on_conflict(
+        &mut self,
+        info: &AttemptInfo,
+        conflict: &VersionConflict,
+        rng: &mut WriterRng,
+    ) -> Decision;
+
+    /// After attempt `info.attempt` failed with an error that is not a conflict. The default
+    /// rule, as the seed's first best practice says, is not to retry it.
+    fn on_error(&mut self, info: &AttemptInfo, error: &SaveError, rng: &mut WriterRng) -> Decision {
+        let _ = (info, error, rng);
+        Decision::GiveUp(GiveUpReason::NotRetryable)
+    }
+
+    /// After attempt `info.attempt` committed.
+    fn on_commit(&mut self, info: &AttemptInfo);
+
+    /// After the operation ended without a commit (given up or rejected), so gates that count
+    /// give-ups as failures can.
+    fn on_abandon(&mut self, info: &AttemptInfo) {
+        let _ = info;
+    }
+}
