@@ -158,3 +158,9 @@ pub trait EventStore: Send + Sync {
     /// Heap bytes the store holds, as well as the implementation can account for them.
     fn heap_bytes(&self) -> usize;
 }
+
+mod global_mutex;
+mod kind;
+
+pub use global_mutex::GlobalMutexStore;
+pub use kind::StoreKind;
