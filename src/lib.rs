@@ -1,6 +1,9 @@
-//! retrylab placeholder
+//! retrylab: measure how retry policies for optimistic-concurrency conflicts behave.
 pub mod clock;
+pub mod metrics;
 pub mod policy;
 pub mod rng;
 pub mod store;
 mod sync;
+pub mod units;
+pub mod workload;

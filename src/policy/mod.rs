@@ -136,3 +136,4 @@ pub trait WriterPolicy: Send + Debug {
         let _ = info;
     }
 }
+pub mod spec;

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use super::{EventStore, GlobalMutexStore};
 
 /// The store implementations a scenario can name.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreKind {
     /// The lock-free sharded store (the default).
@@ -21,8 +23,12 @@ pub enum StoreKind {
 
 impl StoreKind {
     /// Every kind, default first.
-    pub const ALL: [StoreKind; 4] =
-        [StoreKind::LockFree, StoreKind::RwlockSharded, StoreKind::GlobalMutex, StoreKind::Dashmap];
+    pub const ALL: [StoreKind; 4] = [
+        StoreKind::LockFree,
+        StoreKind::RwlockSharded,
+        StoreKind::GlobalMutex,
+        StoreKind::Dashmap,
+    ];
 
     /// The name used in scenario files and on the command line.
     pub fn name(self) -> &'static str {

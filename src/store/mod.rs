@@ -108,7 +108,10 @@ impl fmt::Display for SaveError {
         match self {
             SaveError::Conflict(c) => c.fmt(f),
             SaveError::InvalidVersion { actor } => {
-                write!(f, "version 0 attempted for actor {actor}; versions start at 1")
+                write!(
+                    f,
+                    "version 0 attempted for actor {actor}; versions start at 1"
+                )
             }
             SaveError::Unavailable => write!(f, "store unavailable (transient, not a conflict)"),
         }

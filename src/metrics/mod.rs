@@ -1,0 +1,3 @@
+//! Measuring a run: per-writer recorders, merged afterwards into the results schema.
+pub mod recorder;
+pub mod results;

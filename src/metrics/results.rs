@@ -1,0 +1,312 @@
+//! The results schema: what a run writes to `results.json`, and what every report reads.
+//!
+//! Versioned: [`SCHEMA_VERSION`] changes whenever a field changes meaning or disappears; new
+//! optional fields may be added without a change. Every latency is in nanoseconds; every rate is
+//! per second of measured time (the run after warm-up).
+
+use serde::{Deserialize, Serialize};
+
+use super::recorder::{Counters, Recorder, WindowCounts};
+use crate::clock::Nanos;
+use crate::store::ActorId;
+
+/// The version of this schema written into every results file.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Percentiles of one latency distribution, in nanoseconds. Each label is exact: `max` is the
+/// largest value recorded, `p99` the 99th percentile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    /// Samples recorded.
+    pub count: u64,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// 50th percentile.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Largest sample.
+    pub max: u64,
+}
+
+impl LatencySummary {
+    /// Summarises a histogram (all zeros when it is empty).
+    pub fn of(h: &hdrhistogram::Histogram<u64>) -> Self {
+        if h.is_empty() {
+            return Self::default();
+        }
+        Self {
+            count: h.len(),
+            mean: h.mean(),
+            p50: h.value_at_quantile(0.50),
+            p90: h.value_at_quantile(0.90),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+        }
+    }
+}
+
+/// One point of a percentile spectrum: the value at `percentile` (0..100).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpectrumPoint {
+    /// Percentile, 0 to 100.
+    pub percentile: f64,
+    /// Latency at that percentile (ns).
+    pub value_ns: u64,
+}
+
+/// The HdrHistogram-style percentile spectrum (p0 to max, denser towards the tail), for charts.
+pub fn spectrum(h: &hdrhistogram::Histogram<u64>) -> Vec<SpectrumPoint> {
+    if h.is_empty() {
+        return Vec::new();
+    }
+    let mut points: Vec<SpectrumPoint> = h
+        .iter_quantiles(2)
+        .map(|v| SpectrumPoint {
+            percentile: v.quantile_iterated_to() * 100.0,
+            value_ns: h.highest_equivalent(v.value_iterated_to()),
+        })
+        .collect();
+    points.dedup_by(|a, b| a.percentile == b.percentile);
+    points
+}
+
+/// Fairness across a pool's writers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Fairness {
+    /// Jain's index over commits per writer: 1 when all equal, 1/n when one writer gets all.
+    pub jain_index: f64,
+    /// Fewest commits of any writer.
+    pub min_commits: u64,
+    /// Most commits of any writer.
+    pub max_commits: u64,
+}
+
+impl Fairness {
+    /// Jain's index `(Σx)² / (n·Σx²)` over per-writer commit counts.
+    pub fn of(commits: &[u64]) -> Self {
+        let n = commits.len() as f64;
+        let sum: f64 = commits.iter().map(|&c| c as f64).sum();
+        let sum_sq: f64 = commits.iter().map(|&c| (c as f64) * (c as f64)).sum();
+        Self {
+            jain_index: if sum_sq > 0.0 {
+                sum * sum / (n * sum_sq)
+            } else {
+                1.0
+            },
+            min_commits: commits.iter().copied().min().unwrap_or(0),
+            max_commits: commits.iter().copied().max().unwrap_or(0),
+        }
+    }
+}
+
+/// An actor and how many conflicts it caused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotActor {
+    /// The actor.
+    pub actor: ActorId,
+    /// Conflicts on it.
+    pub conflicts: u64,
+}
+
+/// Conflict analysis (the seed's pattern 5, measured).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConflictAnalysis {
+    /// The actors with the most conflicts, most first (at most 10).
+    pub hot_actors: Vec<HotActor>,
+    /// Distinct actors that had at least one conflict.
+    pub actors_with_conflicts: u64,
+    /// `staleness[s]`: conflicts where the writer had missed `s` versions
+    /// (`current − attempted + 1`; 0 means it was ahead; the last bucket holds all larger).
+    pub staleness: Vec<u64>,
+}
+
+/// Everything measured for one pool.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PoolResult {
+    /// The pool's name.
+    pub name: String,
+    /// The policy's label.
+    pub policy: String,
+    /// Writers in the pool.
+    pub writers: u32,
+    /// Raw counters (measured operations only).
+    pub counters: Counters,
+    /// Committed operations per second of measured time.
+    pub goodput_ops_s: f64,
+    /// Attempts per second of measured time (committed or not): the load the store saw.
+    pub attempts_s: f64,
+    /// Conflicts ÷ attempts.
+    pub conflict_rate: f64,
+    /// (Attempts − committed) ÷ committed: retries paid per commit.
+    pub retries_per_commit: f64,
+    /// Latency of committed append operations, from their intended start.
+    pub op_latency: LatencySummary,
+    /// Latency of single append calls.
+    pub attempt_latency: LatencySummary,
+    /// Latency of read operations.
+    pub read_latency: LatencySummary,
+    /// Percentile spectrum of `op_latency`.
+    pub op_latency_spectrum: Vec<SpectrumPoint>,
+    /// `attempts_per_op[n]`: committed operations that took `n` attempts (index 0 unused;
+    /// the last bucket holds all larger).
+    pub attempts_per_op: Vec<u64>,
+    /// Commits, conflicts, give-ups and rejections per window, from the run's start.
+    pub time_series: Vec<WindowCounts>,
+    /// Fairness across writers.
+    pub fairness: Fairness,
+    /// Commits of each writer, in writer order.
+    pub commits_per_writer: Vec<u64>,
+    /// The most attempts any measured operation took.
+    pub worst_attempts: u64,
+    /// The longest any measured operation took (ns).
+    pub worst_latency_ns: u64,
+    /// Conflict analysis.
+    pub analysis: ConflictAnalysis,
+    /// Writers that panicked (fault injection or bug) and stopped early.
+    pub panicked_writers: u32,
+}
+
+impl PoolResult {
+    /// Summarises a pool from its merged recorder and per-writer commit counts.
+    pub fn summarise(
+        name: &str,
+        policy: &str,
+        merged: &Recorder,
+        commits_per_writer: Vec<u64>,
+        measured_ns: Nanos,
+    ) -> Self {
+        let c = merged.counters;
+        let secs = (measured_ns as f64 / 1e9).max(f64::MIN_POSITIVE);
+        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let mut hot: Vec<HotActor> = merged
+            .conflicts_by_actor
+            .iter()
+            .map(|(&actor, &conflicts)| HotActor { actor, conflicts })
+            .collect();
+        hot.sort_unstable_by(|a, b| b.conflicts.cmp(&a.conflicts).then(a.actor.cmp(&b.actor)));
+        let actors_with_conflicts = hot.len() as u64;
+        hot.truncate(10);
+        Self {
+            name: name.to_owned(),
+            policy: policy.to_owned(),
+            writers: commits_per_writer.len() as u32,
+            counters: c,
+            goodput_ops_s: c.committed as f64 / secs,
+            attempts_s: c.attempts as f64 / secs,
+            conflict_rate: ratio(c.conflicts, c.attempts),
+            retries_per_commit: ratio(c.attempts.saturating_sub(c.committed), c.committed),
+            op_latency: LatencySummary::of(&merged.op_latency),
+            attempt_latency: LatencySummary::of(&merged.attempt_latency),
+            read_latency: LatencySummary::of(&merged.read_latency),
+            op_latency_spectrum: spectrum(&merged.op_latency),
+            attempts_per_op: merged.attempts_per_op.clone(),
+            time_series: merged.windows.clone(),
+            fairness: Fairness::of(&commits_per_writer),
+            commits_per_writer,
+            worst_attempts: merged.worst_attempts,
+            worst_latency_ns: merged.worst_latency_ns,
+            analysis: ConflictAnalysis {
+                hot_actors: hot,
+                actors_with_conflicts,
+                staleness: merged.staleness.clone(),
+            },
+            panicked_writers: 0,
+        }
+    }
+}
+
+/// The outcome of the post-run integrity audit of the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integrity {
+    /// True when every check passed.
+    pub ok: bool,
+    /// Events in the store after the run (prefill included).
+    pub stored_events: u64,
+    /// Events the run's writers were told were committed (warm-up included), plus prefill.
+    pub acknowledged_events: u64,
+    /// Streams whose versions had a gap or a duplicate.
+    pub broken_streams: u64,
+    /// What failed, in words (empty when `ok`).
+    pub problems: Vec<String>,
+}
+
+/// The machine and build a run came from, so a figure can be traced and reproduced.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    /// CPU model name.
+    pub cpu: String,
+    /// Logical cores available.
+    pub cores: usize,
+    /// Operating system and architecture.
+    pub os: String,
+    /// retrylab's version.
+    pub crate_version: String,
+    /// The git commit retrylab was built from, if known.
+    pub commit: String,
+}
+
+impl Machine {
+    /// Describes this machine and build.
+    pub fn detect() -> Self {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .map(|v| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned());
+        Self {
+            cpu,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            crate_version: env!("CARGO_PKG_VERSION").to_owned(),
+            commit: option_env!("RETRYLAB_COMMIT")
+                .unwrap_or("unknown")
+                .to_owned(),
+        }
+    }
+}
+
+/// A whole run's results: the contents of `results.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    /// [`SCHEMA_VERSION`] at the time of writing.
+    pub schema_version: u32,
+    /// The scenario's name.
+    pub scenario_name: String,
+    /// The scenario as run (after `--seed`, `--quick` and sweep overrides), as TOML text.
+    pub scenario_toml: String,
+    /// The master seed.
+    pub seed: u64,
+    /// `threads` or `sim`.
+    pub engine: String,
+    /// The store implementation's name.
+    pub store: String,
+    /// The machine and build.
+    pub machine: Machine,
+    /// Measured time (after warm-up), ns.
+    pub measured_ns: Nanos,
+    /// Warm-up excluded from the figures, ns.
+    pub warmup_ns: Nanos,
+    /// Width of one time-series window, ns.
+    pub window_ns: Nanos,
+    /// When every writer finished (populations with fixed operation counts), ns from start.
+    pub makespan_ns: Option<Nanos>,
+    /// True when the run was interrupted (Ctrl-C) and the figures cover only part of it.
+    pub partial: bool,
+    /// Measured overshoot of the engine's waits (threads engine): how much later than asked
+    /// a wait returned.
+    pub wait_overshoot: Option<LatencySummary>,
+    /// One entry per pool, in scenario order.
+    pub pools: Vec<PoolResult>,
+    /// The store audit.
+    pub integrity: Integrity,
+}

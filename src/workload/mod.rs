@@ -1,0 +1,5 @@
+//! What the writers do: the scenario model, key and time distributions, and the writer protocol.
+pub mod dist;
+pub mod keys;
+pub mod protocol;
+pub mod scenario;

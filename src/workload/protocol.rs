@@ -1,0 +1,495 @@
+//! The writer protocol, written once as a state machine that both engines drive.
+//!
+//! ```text
+//! begin ─admit─▶ read version ─▶ think ─▶ append ─┬─ committed
+//!                     ▲                            ├─ conflict ─▶ policy decides ─┬─ give up
+//!                     │                            │                              └─ wait ─admit─▶ refresh ─┐
+//!                     └────────────────────────────┴──────────────────────────────────────────────────────┘
+//! ```
+//!
+//! The machine never touches the store or a clock. It returns an [`Action`] (read, append, wait,
+//! done); the engine performs it (for real on a thread, or in virtual time) and resumes the
+//! machine with the [`Input`] it produced and the time now. Every step is recorded into the
+//! [`Recorder`] the engine passes in, so both engines produce the same metrics by construction.
+
+use std::sync::Arc;
+
+use rand::Rng;
+
+use super::dist::TimeDist;
+use super::keys::KeySampler;
+use super::scenario::{OpMix, PoolSpec};
+use crate::clock::Nanos;
+use crate::metrics::recorder::Recorder;
+use crate::policy::{
+    Admission, AttemptInfo, Decision, GiveUpReason, Policy, Refresh, RejectReason, WriterPolicy,
+};
+use crate::rng::WriterRng;
+use crate::store::{ActorId, Event, SaveError, Version};
+
+/// What a pool's writers share: built once from the [`PoolSpec`].
+#[derive(Debug)]
+pub struct PoolPlan {
+    /// The pool's position in the scenario (also its RNG stream family).
+    pub index: u32,
+    /// The pool's name.
+    pub name: String,
+    /// The pool's policy (gates shared by all its writers).
+    pub policy: Arc<dyn Policy>,
+    /// The key sampler over the run's actors.
+    pub keys: KeySampler,
+    /// The operation mix (normalised).
+    pub mix: OpMix,
+    /// Think time between reading and appending.
+    pub think: TimeDist,
+}
+
+impl PoolPlan {
+    /// Compiles a pool spec for a run over `actors` actors.
+    pub fn new(index: u32, spec: &PoolSpec, actors: u64) -> Result<Self, super::keys::KeysError> {
+        Ok(Self {
+            index,
+            name: spec.name.clone(),
+            policy: spec.policy.build(),
+            keys: KeySampler::new(&spec.keys, actors)?,
+            mix: spec.mix,
+            think: spec.think,
+        })
+    }
+}
+
+/// What the engine must do next for this writer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Call `latest_version(actor)`, then resume with [`Input::Version`].
+    ReadVersion(ActorId),
+    /// Call `events(actor, from)` and fold over them, then resume with [`Input::Events`].
+    ReadEvents {
+        /// The stream.
+        actor: ActorId,
+        /// First version wanted.
+        from: Version,
+    },
+    /// Call `save(event)`, then resume with [`Input::Saved`].
+    Save(Event),
+    /// Wait this many nanoseconds, then resume with [`Input::Waited`].
+    Wait(Nanos),
+    /// The operation is over; call [`Writer::begin`] for the next one.
+    Done(OpEnd),
+}
+
+/// What the engine observed while performing an [`Action`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// The result of `latest_version`.
+    Version(Version),
+    /// The result of an `events` read: how many events, and the last version among them.
+    Events {
+        /// Events read.
+        count: u64,
+        /// Version of the last event read (0 if none).
+        last: Version,
+    },
+    /// The result of `save`.
+    Saved(Result<(), SaveError>),
+    /// The requested wait is over.
+    Waited,
+}
+
+/// How an operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpEnd {
+    /// The append committed.
+    Committed,
+    /// The policy gave up.
+    GaveUp(GiveUpReason),
+    /// A gate refused an attempt.
+    Rejected(RejectReason),
+    /// A read operation completed.
+    Read,
+}
+
+/// The kind of operation in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    /// Read-modify-write append.
+    Append,
+    /// Read of the latest version.
+    ReadLatest,
+    /// Read of the whole stream.
+    ReadEvents,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Reading,
+    Rebuilding,
+    Thinking,
+    Saving,
+    BackingOff,
+}
+
+/// One writer: its identity, random stream, policy state and the operation in progress.
+#[derive(Debug)]
+pub struct Writer {
+    plan: Arc<PoolPlan>,
+    index: u32,
+    policy: Box<dyn WriterPolicy>,
+    rng: WriterRng,
+    phase: Phase,
+    kind: OpKind,
+    actor: ActorId,
+    intended_start: Nanos,
+    attempt: u32,
+    expected: Version,
+    attempt_began: Nanos,
+    save_sent: Nanos,
+    work: u64,
+    pending_refresh: Refresh,
+    seq: u32,
+    committed: u64,
+}
+
+impl Writer {
+    /// Writer `index` of the pool described by `plan`, with its own random stream.
+    pub fn new(plan: Arc<PoolPlan>, index: u32, rng: WriterRng) -> Self {
+        let policy = plan.policy.writer();
+        Self {
+            plan,
+            index,
+            policy,
+            rng,
+            phase: Phase::Idle,
+            kind: OpKind::Append,
+            actor: 0,
+            intended_start: 0,
+            attempt: 0,
+            expected: 0,
+            attempt_began: 0,
+            save_sent: 0,
+            work: 0,
+            pending_refresh: Refresh::Reread,
+            seq: 0,
+            committed: 0,
+        }
+    }
+
+    /// The writer's index within its pool.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The pool this writer belongs to.
+    pub fn plan(&self) -> &Arc<PoolPlan> {
+        &self.plan
+    }
+
+    /// The writer's random stream (engines draw arrival gaps and start offsets from it).
+    pub fn rng(&mut self) -> &mut WriterRng {
+        &mut self.rng
+    }
+
+    /// Measured operations this writer committed (for fairness).
+    pub fn committed(&self) -> u64 {
+        self.committed
+    }
+
+    /// True between an operation's [`Writer::begin`] and its [`Action::Done`].
+    pub fn in_operation(&self) -> bool {
+        self.phase != Phase::Idle
+    }
+
+    /// The payload tag this writer puts on its events: pool, writer and sequence number, so an
+    /// audit can trace every stored event to the writer that was told it committed.
+    pub fn payload(pool: u32, writer: u32, seq: u32) -> u64 {
+        (u64::from(pool) << 48) | (u64::from(writer & 0xFFFF) << 32) | u64::from(seq)
+    }
+
+    fn info(&self, now: Nanos) -> AttemptInfo {
+        AttemptInfo {
+            attempt: self.attempt,
+            op_started_ns: self.intended_start,
+            now_ns: now,
+            work: self.work,
+        }
+    }
+
+    /// Starts the next operation, meant to start at `intended_start` (the arrival time in open
+    /// loop; `now` in closed loop).
+    pub fn begin(&mut self, intended_start: Nanos, now: Nanos, rec: &mut Recorder) -> Action {
+        debug_assert_eq!(self.phase, Phase::Idle, "begin called during an operation");
+        self.intended_start = intended_start;
+        self.actor = self.plan.keys.sample(&mut self.rng);
+        self.attempt = 1;
+        self.work = 0;
+        let mix = self.plan.mix;
+        let u: f64 = if mix.append >= 1.0 {
+            0.0
+        } else {
+            self.rng.random()
+        };
+        self.kind = if u < mix.append {
+            OpKind::Append
+        } else if u < mix.append + mix.read_latest {
+            OpKind::ReadLatest
+        } else {
+            OpKind::ReadEvents
+        };
+        match self.kind {
+            OpKind::ReadLatest => {
+                self.phase = Phase::Reading;
+                Action::ReadVersion(self.actor)
+            }
+            OpKind::ReadEvents => {
+                self.phase = Phase::Rebuilding;
+                Action::ReadEvents {
+                    actor: self.actor,
+                    from: 1,
+                }
+            }
+            OpKind::Append => {
+                rec.op_started(intended_start);
+                match self.policy.admit(&self.info(now)) {
+                    Admission::Proceed => self.refresh(Refresh::Reread, now),
+                    Admission::Reject(why) => self.reject(why, now, rec),
+                }
+            }
+        }
+    }
+
+    /// Resumes the operation with what the engine observed, at time `now`.
+    pub fn resume(&mut self, input: Input, now: Nanos, rec: &mut Recorder) -> Action {
+        match (self.phase, input) {
+            (Phase::Reading, Input::Version(_)) if self.kind == OpKind::ReadLatest => {
+                self.finish_read(now, rec)
+            }
+            (Phase::Rebuilding, Input::Events { .. }) if self.kind == OpKind::ReadEvents => {
+                self.finish_read(now, rec)
+            }
+            (Phase::Reading, Input::Version(v)) => {
+                self.expected = v + 1;
+                self.think()
+            }
+            (Phase::Rebuilding, Input::Events { count, last }) => {
+                self.work += count;
+                rec.replayed(self.intended_start, count);
+                self.expected = last + 1;
+                self.think()
+            }
+            (Phase::Thinking, Input::Waited) => self.save(now),
+            (Phase::Saving, Input::Saved(result)) => self.saved(result, now, rec),
+            (Phase::BackingOff, Input::Waited) => match self.policy.admit(&self.info(now)) {
+                Admission::Proceed => self.refresh(self.pending_refresh, now),
+                Admission::Reject(why) => self.reject(why, now, rec),
+            },
+            (phase, input) => {
+                unreachable!("engine resumed a writer in {phase:?} with {input:?}")
+            }
+        }
+    }
+
+    fn finish_read(&mut self, now: Nanos, rec: &mut Recorder) -> Action {
+        rec.read(self.intended_start, now);
+        self.phase = Phase::Idle;
+        Action::Done(OpEnd::Read)
+    }
+
+    /// Begins attempt `self.attempt`: learn the version to write, as `how` says.
+    fn refresh(&mut self, how: Refresh, now: Nanos) -> Action {
+        self.attempt_began = now;
+        match how {
+            Refresh::FromConflict => self.save(now),
+            Refresh::Reread => {
+                self.phase = Phase::Reading;
+                Action::ReadVersion(self.actor)
+            }
+            Refresh::Rebuild => {
+                self.phase = Phase::Rebuilding;
+                Action::ReadEvents {
+                    actor: self.actor,
+                    from: 1,
+                }
+            }
+        }
+    }
+
+    fn think(&mut self) -> Action {
+        let ns = if self.plan.think.is_zero() {
+            0
+        } else {
+            self.plan.think.sample(&mut self.rng)
+        };
+        self.phase = Phase::Thinking;
+        Action::Wait(ns)
+    }
+
+    fn save(&mut self, now: Nanos) -> Action {
+        self.phase = Phase::Saving;
+        self.save_sent = now;
+        self.seq = self.seq.wrapping_add(1);
+        self.work += 1;
+        Action::Save(Event {
+            actor: self.actor,
+            version: self.expected,
+            event_type: 1,
+            payload: Writer::payload(self.plan.index, self.index, self.seq),
+            timestamp_ns: now,
+        })
+    }
+
+    fn saved(&mut self, result: Result<(), SaveError>, now: Nanos, rec: &mut Recorder) -> Action {
+        rec.attempt(self.intended_start, now.saturating_sub(self.save_sent));
+        let info = self.info(now);
+        let decision = match result {
+            Ok(()) => {
+                rec.committed(self.intended_start, now, self.attempt);
+                if rec.measures(self.intended_start) {
+                    self.committed += 1;
+                }
+                self.policy.on_commit(&info);
+                self.phase = Phase::Idle;
+                return Action::Done(OpEnd::Committed);
+            }
+            Err(SaveError::Conflict(conflict)) => {
+                rec.conflict(self.intended_start, now, &conflict);
+                self.expected = conflict.next_version();
+                self.policy.on_conflict(&info, &conflict, &mut self.rng)
+            }
+            Err(error) => {
+                rec.other_error(self.intended_start);
+                self.policy.on_error(&info, &error, &mut self.rng)
+            }
+        };
+        rec.wasted(self.intended_start, now.saturating_sub(self.attempt_began));
+        match decision {
+            Decision::Retry { delay_ns, refresh } => {
+                rec.backoff(self.intended_start, delay_ns);
+                self.attempt += 1;
+                self.pending_refresh = refresh;
+                self.phase = Phase::BackingOff;
+                Action::Wait(delay_ns)
+            }
+            Decision::GiveUp(why) => {
+                rec.gave_up(self.intended_start, now, self.attempt, why);
+                self.policy.on_abandon(&info);
+                self.phase = Phase::Idle;
+                Action::Done(OpEnd::GaveUp(why))
+            }
+        }
+    }
+
+    fn reject(&mut self, why: RejectReason, now: Nanos, rec: &mut Recorder) -> Action {
+        rec.rejected(self.intended_start, now, self.attempt, why);
+        self.policy.on_abandon(&self.info(now));
+        self.phase = Phase::Idle;
+        Action::Done(OpEnd::Rejected(why))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::recorder::RecordingWindow;
+    use crate::rng::writer_rng;
+    use crate::store::{EventStore, GlobalMutexStore};
+    use crate::workload::scenario::Scenario;
+
+    fn plan(policy: &str) -> Arc<PoolPlan> {
+        let text = format!(
+            "name = \"t\"\n[run]\nactors = 1\nduration = \"1s\"\n[[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"{policy}\"\nkeys = {{ kind = \"hot_actor\" }}\n"
+        );
+        let scenario = Scenario::from_toml(&text, "test").unwrap();
+        Arc::new(PoolPlan::new(0, &scenario.pools[0], 1).unwrap())
+    }
+
+    fn recorder() -> Recorder {
+        Recorder::new(RecordingWindow {
+            warmup_end_ns: 0,
+            window_ns: 1_000,
+        })
+    }
+
+    /// Performs one action against the store, as the threaded engine would (time frozen).
+    fn perform(store: &dyn EventStore, action: Action) -> Input {
+        match action {
+            Action::ReadVersion(a) => Input::Version(store.latest_version(a)),
+            Action::ReadEvents { actor, from } => {
+                let events = store.events(actor, from);
+                Input::Events {
+                    count: events.len() as u64,
+                    last: events.last().map_or(0, |e| e.version),
+                }
+            }
+            Action::Save(e) => Input::Saved(store.save(e)),
+            Action::Wait(_) => Input::Waited,
+            Action::Done(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn interleaved_writers_conflict_then_commit() {
+        let store = GlobalMutexStore::new();
+        let plan = plan("immediate");
+        let mut rec = recorder();
+        let mut a = Writer::new(plan.clone(), 0, writer_rng(1, 0, 0));
+        let mut b = Writer::new(plan, 1, writer_rng(1, 0, 1));
+        // Both read version 0 before either appends.
+        let mut act_a = a.begin(0, 0, &mut rec);
+        let mut act_b = b.begin(0, 0, &mut rec);
+        act_a = a.resume(perform(&store, act_a), 1, &mut rec); // think
+        act_b = b.resume(perform(&store, act_b), 1, &mut rec);
+        act_a = a.resume(perform(&store, act_a), 2, &mut rec); // save event v1
+        act_b = b.resume(perform(&store, act_b), 2, &mut rec);
+        assert!(matches!(act_a, Action::Save(e) if e.version == 1));
+        assert!(matches!(act_b, Action::Save(e) if e.version == 1));
+        assert_eq!(
+            a.resume(perform(&store, act_a), 3, &mut rec),
+            Action::Done(OpEnd::Committed)
+        );
+        // b conflicts (current 1, attempted 1) and retries at once from the conflict: version 2.
+        let mut act = b.resume(perform(&store, act_b), 3, &mut rec);
+        assert_eq!(act, Action::Wait(0));
+        act = b.resume(perform(&store, act), 4, &mut rec);
+        assert!(matches!(act, Action::Save(e) if e.version == 2));
+        assert_eq!(
+            b.resume(perform(&store, act), 5, &mut rec),
+            Action::Done(OpEnd::Committed)
+        );
+
+        assert_eq!(store.latest_version(0), 2);
+        let c = rec.counters;
+        assert_eq!(
+            (c.operations, c.committed, c.attempts, c.conflicts),
+            (2, 2, 3, 1)
+        );
+        assert_eq!(rec.staleness[1], 1, "b missed exactly one version");
+        assert_eq!(rec.attempts_per_op[1..3], [1, 1]);
+        assert_eq!((a.committed(), b.committed()), (1, 1));
+    }
+
+    #[test]
+    fn warmup_operations_are_not_measured() {
+        let store = GlobalMutexStore::new();
+        let mut rec = Recorder::new(RecordingWindow {
+            warmup_end_ns: 100,
+            window_ns: 10,
+        });
+        let mut w = Writer::new(plan("immediate"), 0, writer_rng(1, 0, 0));
+        for start in [50, 150] {
+            let mut act = w.begin(start, start, &mut rec);
+            while !matches!(act, Action::Done(_)) {
+                act = w.resume(perform(&store, act), start, &mut rec);
+            }
+        }
+        assert_eq!(
+            rec.counters.committed, 1,
+            "only the op that started after warm-up counts"
+        );
+        assert_eq!(
+            rec.windows.iter().map(|w| w.commits).sum::<u64>(),
+            2,
+            "the time series shows both"
+        );
+    }
+}
