@@ -1,5 +1,6 @@
 //! retrylab: measure how retry policies for optimistic-concurrency conflicts behave.
 pub mod clock;
+pub mod engine;
 pub mod metrics;
 pub mod policy;
 pub mod rng;

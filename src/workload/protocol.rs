@@ -149,6 +149,7 @@ pub struct Writer {
     pending_refresh: Refresh,
     seq: u32,
     committed: u64,
+    acknowledged: u64,
 }
 
 impl Writer {
@@ -172,6 +173,7 @@ impl Writer {
             pending_refresh: Refresh::Reread,
             seq: 0,
             committed: 0,
+            acknowledged: 0,
         }
     }
 
@@ -193,6 +195,11 @@ impl Writer {
     /// Measured operations this writer committed (for fairness).
     pub fn committed(&self) -> u64 {
         self.committed
+    }
+
+    /// Every commit this writer was told of, warm-up included (for the store audit).
+    pub fn acknowledged(&self) -> u64 {
+        self.acknowledged
     }
 
     /// True between an operation's [`Writer::begin`] and its [`Action::Done`].
@@ -343,6 +350,7 @@ impl Writer {
         let info = self.info(now);
         let decision = match result {
             Ok(()) => {
+                self.acknowledged += 1;
                 rec.committed(self.intended_start, now, self.attempt);
                 if rec.measures(self.intended_start) {
                     self.committed += 1;

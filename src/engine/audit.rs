@@ -1,0 +1,138 @@
+//! The post-run integrity audit: is the store exactly what the writers were told?
+
+use std::collections::HashMap;
+
+use crate::metrics::results::Integrity;
+use crate::store::EventStore;
+
+/// Problems listed in full before the rest are only counted.
+const MAX_LISTED_PROBLEMS: usize = 10;
+
+/// Audits `store` after a run. `acknowledged` maps each writer's payload tag (pool and writer
+/// bits of [`crate::workload::protocol::Writer::payload`], sequence masked off) to the commits
+/// it was told of; `prefill` is how many events were written before the run (their tag is
+/// [`PREFILL_TAG`]).
+///
+/// Checks: every stream is gapless from 1 with no duplicate version; every stored event carries
+/// its stream's actor; per writer, stored events equal acknowledged commits (a lost
+/// acknowledged write, or a write stored without its writer being told, both show).
+pub fn audit(store: &dyn EventStore, acknowledged: &HashMap<u64, u64>, prefill: u64) -> Integrity {
+    let mut problems = Vec::new();
+    let mut broken_streams = 0;
+    let mut stored_by_writer: HashMap<u64, u64> = HashMap::new();
+    let mut stored = 0u64;
+    let mut buf = Vec::new();
+    for actor in store.actors() {
+        buf.clear();
+        store.events_into(actor, 1, &mut buf);
+        stored += buf.len() as u64;
+        let gapless = buf
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.version == i as u64 + 1);
+        let own = buf.iter().all(|e| e.actor == actor);
+        if !(gapless && own) {
+            broken_streams += 1;
+            if problems.len() < MAX_LISTED_PROBLEMS {
+                problems.push(format!(
+                    "actor {actor}: versions are not 1..={} in order, or an event names another actor",
+                    buf.len()
+                ));
+            }
+        }
+        for e in &buf {
+            *stored_by_writer.entry(e.payload & TAG_MASK).or_insert(0) += 1;
+        }
+    }
+    let acked_total: u64 = acknowledged.values().sum::<u64>() + prefill;
+    let prefill_stored = stored_by_writer.remove(&PREFILL_TAG).unwrap_or(0);
+    if prefill_stored != prefill {
+        problems.push(format!(
+            "prefill: {prefill} events written, {prefill_stored} stored"
+        ));
+    }
+    let mut writers: Vec<u64> = acknowledged
+        .keys()
+        .chain(stored_by_writer.keys())
+        .copied()
+        .collect();
+    writers.sort_unstable();
+    writers.dedup();
+    for tag in writers {
+        let (acked, kept) = (
+            acknowledged.get(&tag).copied().unwrap_or(0),
+            stored_by_writer.get(&tag).copied().unwrap_or(0),
+        );
+        if acked != kept && problems.len() < MAX_LISTED_PROBLEMS {
+            problems.push(format!(
+                "writer {} of pool {}: told of {acked} commits, {kept} stored",
+                (tag >> 32) & 0xFFFF,
+                tag >> 48
+            ));
+        }
+    }
+    if stored != store.event_count() {
+        problems.push(format!(
+            "event_count() says {} but the streams hold {stored}",
+            store.event_count()
+        ));
+    }
+    if stored != acked_total && problems.is_empty() {
+        problems.push(format!(
+            "{acked_total} events acknowledged, {stored} stored"
+        ));
+    }
+    Integrity {
+        ok: problems.is_empty(),
+        stored_events: stored,
+        acknowledged_events: acked_total,
+        broken_streams,
+        problems,
+    }
+}
+
+/// The pool and writer bits of a payload.
+pub const TAG_MASK: u64 = !0xFFFF_FFFF;
+
+/// The tag of events written by the prefill step (no real pool uses pool number 0xFFFF).
+pub const PREFILL_TAG: u64 = 0xFFFF << 48;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Event, GlobalMutexStore};
+    use crate::workload::protocol::Writer;
+
+    fn event(actor: u64, version: u64, payload: u64) -> Event {
+        Event {
+            actor,
+            version,
+            event_type: 1,
+            payload,
+            timestamp_ns: 0,
+        }
+    }
+
+    #[test]
+    fn a_faithful_store_passes_and_a_lost_ack_fails() {
+        let store = GlobalMutexStore::new();
+        let w = Writer::payload(0, 3, 0);
+        for v in 1..=5 {
+            store.save(event(7, v, w | v)).unwrap();
+        }
+        store.save(event(8, 1, PREFILL_TAG)).unwrap();
+        let mut acks = HashMap::from([(w, 5)]);
+        let ok = audit(&store, &acks, 1);
+        assert!(ok.ok, "{:?}", ok.problems);
+        assert_eq!((ok.stored_events, ok.acknowledged_events), (6, 6));
+
+        acks.insert(w, 6); // the writer was told of a commit the store does not have
+        let bad = audit(&store, &acks, 1);
+        assert!(!bad.ok);
+        assert!(
+            bad.problems[0].contains("told of 6 commits, 5 stored"),
+            "{:?}",
+            bad.problems
+        );
+    }
+}
