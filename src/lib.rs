@@ -3,6 +3,7 @@ pub mod clock;
 pub mod engine;
 pub mod metrics;
 pub mod policy;
+pub mod report;
 pub mod rng;
 pub mod store;
 mod sync;

@@ -1,0 +1,63 @@
+//! Reading saved results back for [`super::redraw`]: a `results.json`, a run folder, or a folder
+//! of runs.
+
+use std::path::{Path, PathBuf};
+
+use crate::metrics::results::{Results, SCHEMA_VERSION};
+
+use super::error::ReportError;
+
+/// Reads one results file, checking its schema version before its shape.
+pub fn read_results(path: &Path) -> Result<Results, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| ReportError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    if let Some(found) = value.get("schema_version").and_then(|v| v.as_u64()) {
+        if found > u64::from(SCHEMA_VERSION) {
+            return Err(ReportError::Schema {
+                path: path.to_owned(),
+                found: found as u32,
+                supported: SCHEMA_VERSION,
+            });
+        }
+    }
+    serde_json::from_value(value).map_err(|e| ReportError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Every `results.json` under `dir`, in path order, skipping report folders (which hold
+/// copies).
+pub fn find_results(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        if d != dir && d.join("index.html").exists() {
+            continue;
+        }
+        let entries = std::fs::read_dir(&d).map_err(|source| ReportError::Read {
+            path: d.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| ReportError::Read {
+                path: d.clone(),
+                source,
+            })?;
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "results.json") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}

@@ -1,0 +1,209 @@
+//! Tables of a report, built once and written both as HTML and as Markdown.
+
+use crate::metrics::results::{PoolResult, Results};
+
+use super::style::{fmt_ns, fmt_pct, fmt_si, fmt_sig};
+
+/// A table of text cells; the first column names the row's series when `series` is set, so
+/// the HTML can show its colour.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows of cells, each as long as `header`.
+    pub rows: Vec<Vec<String>>,
+    /// For each row, the palette name of its series (a pool), if the row is one.
+    pub series: Vec<Option<String>>,
+}
+
+impl Table {
+    /// An empty table with these headings.
+    pub fn new(header: &[&str]) -> Self {
+        Table {
+            header: header.iter().map(|h| (*h).to_owned()).collect(),
+            ..Table::default()
+        }
+    }
+
+    /// Adds a row; `series` names the pool it describes, if any.
+    pub fn push(&mut self, series: Option<&str>, row: Vec<String>) {
+        debug_assert_eq!(row.len(), self.header.len());
+        self.rows.push(row);
+        self.series.push(series.map(str::to_owned));
+    }
+}
+
+/// The per-pool summary of a run: the headline figures.
+pub fn pool_summary(r: &Results) -> Table {
+    let mut t = Table::new(&[
+        "pool",
+        "policy",
+        "writers",
+        "goodput (ops/s)",
+        "attempts/s",
+        "conflict rate",
+        "retries/commit",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "max",
+        "given up",
+        "rejected",
+        "Jain",
+    ]);
+    for p in &r.pools {
+        t.push(Some(&p.name), pool_row(p));
+    }
+    t
+}
+
+fn pool_row(p: &PoolResult) -> Vec<String> {
+    let l = &p.op_latency;
+    vec![
+        p.name.clone(),
+        p.policy.clone(),
+        p.writers.to_string(),
+        fmt_si(p.goodput_ops_s),
+        fmt_si(p.attempts_s),
+        fmt_pct(p.conflict_rate),
+        fmt_sig(p.retries_per_commit),
+        fmt_ns(l.p50 as f64),
+        fmt_ns(l.p90 as f64),
+        fmt_ns(l.p99 as f64),
+        fmt_ns(l.p999 as f64),
+        fmt_ns(l.max as f64),
+        p.counters.give_ups().to_string(),
+        p.counters.rejections().to_string(),
+        format!("{:.3}", p.fairness.jain_index),
+    ]
+}
+
+/// What was run, where and with what build.
+pub fn run_facts(r: &Results) -> Table {
+    let mut t = Table::new(&["", ""]);
+    let m = &r.machine;
+    let facts = [
+        ("scenario", r.scenario_name.clone()),
+        ("engine", r.engine.clone()),
+        ("store", r.store.clone()),
+        ("seed", r.seed.to_string()),
+        ("measured time", fmt_ns(r.measured_ns as f64)),
+        ("warm-up (excluded)", fmt_ns(r.warmup_ns as f64)),
+        (
+            "interrupted",
+            if r.partial {
+                "yes: partial figures"
+            } else {
+                "no"
+            }
+            .to_owned(),
+        ),
+        ("CPU", format!("{} ({} logical cores)", m.cpu, m.cores)),
+        ("OS", m.os.clone()),
+        (
+            "retrylab",
+            format!("{} (commit {})", m.crate_version, m.commit),
+        ),
+        ("results schema", r.schema_version.to_string()),
+    ];
+    for (k, v) in facts {
+        t.push(None, vec![k.to_owned(), v]);
+    }
+    if let Some(w) = &r.wait_overshoot {
+        t.push(
+            None,
+            vec![
+                "wait overshoot (p50 / p99 / max)".into(),
+                format!(
+                    "{} / {} / {}",
+                    fmt_ns(w.p50 as f64),
+                    fmt_ns(w.p99 as f64),
+                    fmt_ns(w.max as f64)
+                ),
+            ],
+        );
+    }
+    t
+}
+
+/// The post-run store audit.
+pub fn integrity(r: &Results) -> Table {
+    let i = &r.integrity;
+    let mut t = Table::new(&["check", "result"]);
+    t.push(
+        None,
+        vec![
+            "verdict".into(),
+            if i.ok { "passed" } else { "FAILED" }.to_owned(),
+        ],
+    );
+    t.push(
+        None,
+        vec!["events stored".into(), i.stored_events.to_string()],
+    );
+    t.push(
+        None,
+        vec![
+            "events acknowledged to writers".into(),
+            i.acknowledged_events.to_string(),
+        ],
+    );
+    t.push(
+        None,
+        vec!["broken streams".into(), i.broken_streams.to_string()],
+    );
+    for problem in &i.problems {
+        t.push(None, vec!["problem".into(), problem.clone()]);
+    }
+    t
+}
+
+/// Conflict analysis: the hottest actors and the staleness of conflicting writes, per pool.
+pub fn conflict_analysis(r: &Results) -> Table {
+    let mut t = Table::new(&[
+        "pool",
+        "actors with conflicts",
+        "hottest actors (conflicts)",
+        "staleness: versions missed (conflicts)",
+    ]);
+    for p in &r.pools {
+        let a = &p.analysis;
+        let hot = a
+            .hot_actors
+            .iter()
+            .take(5)
+            .map(|h| format!("{} ({})", h.actor, h.conflicts))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let last = a.staleness.len().saturating_sub(1);
+        let stale = a
+            .staleness
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(s, n)| {
+                if s == last {
+                    format!("≥{s}: {n}")
+                } else {
+                    format!("{s}: {n}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        t.push(
+            Some(&p.name),
+            vec![
+                p.name.clone(),
+                a.actors_with_conflicts.to_string(),
+                if hot.is_empty() { "—".into() } else { hot },
+                if stale.is_empty() {
+                    "—".into()
+                } else {
+                    stale
+                },
+            ],
+        );
+    }
+    t
+}

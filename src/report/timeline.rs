@@ -1,0 +1,176 @@
+//! The run over time: commits and conflicts per second in each window, and gate rejections
+//! and give-ups when there were any (a breaker's open/close oscillation shows there).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::chart::{Chart, ChartError, fail};
+use super::palette::Palette;
+use super::style::{
+    DESC_SIZE, LABEL_SIZE, LegendEntry, fmt_si, fmt_sig, notice, pool_label, run_subject, text,
+    titled, with_legend,
+};
+use crate::metrics::recorder::WindowCounts;
+use crate::metrics::results::Results;
+
+/// Per-window rates over the run, one line per pool, stacked panels sharing the time axis.
+#[derive(Debug)]
+pub struct TimeSeries<'a> {
+    /// The run.
+    pub results: &'a Results,
+    /// Prefix of the file name.
+    pub prefix: String,
+}
+
+struct Panel {
+    desc: &'static str,
+    count: fn(&WindowCounts) -> u64,
+}
+
+const COMMITS: Panel = Panel {
+    desc: "commits/s",
+    count: |w| w.commits,
+};
+const CONFLICTS: Panel = Panel {
+    desc: "conflicts/s",
+    count: |w| w.conflicts,
+};
+const REFUSALS: Panel = Panel {
+    desc: "rejected + given up /s",
+    count: |w| w.rejections + w.give_ups,
+};
+
+impl TimeSeries<'_> {
+    fn panels(&self) -> Vec<&'static Panel> {
+        let refused = self
+            .results
+            .pools
+            .iter()
+            .flat_map(|p| &p.time_series)
+            .any(|w| w.rejections + w.give_ups > 0);
+        if refused {
+            vec![&COMMITS, &CONFLICTS, &REFUSALS]
+        } else {
+            vec![&COMMITS, &CONFLICTS]
+        }
+    }
+}
+
+impl Chart for TimeSeries<'_> {
+    fn file_stem(&self) -> String {
+        format!("{}time-series", self.prefix)
+    }
+
+    fn title(&self) -> String {
+        format!("Over time, per window — {}", run_subject(self.results))
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (1000, 180 + 230 * self.panels().len() as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        palette: &Palette,
+    ) -> Result<(), ChartError> {
+        let r = self.results;
+        // Only windows wholly inside the run: a window cut by the run's end would show a
+        // false drop.
+        let run_end = r.makespan_ns.unwrap_or(r.warmup_ns + r.measured_ns);
+        let windows = r
+            .pools
+            .iter()
+            .map(|p| p.time_series.len())
+            .max()
+            .unwrap_or(0)
+            .min((run_end / r.window_ns.max(1)) as usize);
+        if windows == 0 || r.window_ns == 0 {
+            return notice(area, &self.title(), "no time series recorded");
+        }
+        // Rates per second; the time axis in the unit that suits the run's length.
+        let window_s = r.window_ns as f64 / 1e9;
+        let axis = super::style::TimeUnit::for_max((windows as u64 * r.window_ns) as f64);
+        let window_x = r.window_ns as f64 / axis.ns;
+        let end_x = windows as f64 * window_x;
+        let warmup_x = r.warmup_ns as f64 / axis.ns;
+        let entries: Vec<LegendEntry> = r
+            .pools
+            .iter()
+            .map(|p| LegendEntry {
+                color: palette.color(&p.name),
+                label: pool_label(&p.name, &p.policy),
+                line: true,
+            })
+            .chain((warmup_x > 0.0).then(|| LegendEntry {
+                color: RGBColor(0xDD, 0xDD, 0xDD),
+                label: "warm-up (not in the figures)".into(),
+                line: false,
+            }))
+            .collect();
+        let area = titled(area, &self.title())?;
+        let area = with_legend(&area, &entries)?;
+        let panels = self.panels();
+        let cells = area.split_evenly((panels.len(), 1));
+        for (k, (cell, panel)) in cells.iter().zip(&panels).enumerate() {
+            let last = k + 1 == panels.len();
+            let peak = r
+                .pools
+                .iter()
+                .flat_map(|p| p.time_series.iter().take(windows).map(|w| (panel.count)(w)))
+                .max()
+                .unwrap_or(0) as f64
+                / window_s;
+            let mut chart = ChartBuilder::on(cell)
+                .margin(8)
+                .x_label_area_size(if last { 46 } else { 20 })
+                .y_label_area_size(80)
+                .build_cartesian_2d(0.0..end_x, 0.0..(peak * 1.1).max(1.0))
+                .map_err(fail)?;
+            let mut mesh = chart.configure_mesh();
+            mesh.x_labels(10)
+                .y_labels(5)
+                .x_label_formatter(&|x| fmt_sig(*x))
+                .y_label_formatter(&|y| fmt_si(*y))
+                .y_desc(panel.desc)
+                .axis_desc_style(text(DESC_SIZE))
+                .label_style(text(LABEL_SIZE));
+            if last {
+                mesh.x_desc(format!(
+                    "time since start ({}); windows of {}",
+                    axis.symbol,
+                    super::style::fmt_ns(r.window_ns as f64)
+                ));
+            }
+            mesh.draw().map_err(fail)?;
+            if warmup_x > 0.0 {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, 0.0), (warmup_x.min(end_x), peak * 1.1)],
+                        RGBColor(0xDD, 0xDD, 0xDD).mix(0.5).filled(),
+                    )))
+                    .map_err(fail)?;
+            }
+            for pool in &r.pools {
+                let line = pool
+                    .time_series
+                    .iter()
+                    .take(windows)
+                    .enumerate()
+                    .map(|(i, w)| {
+                        (
+                            (i as f64 + 0.5) * window_x,
+                            (panel.count)(w) as f64 / window_s,
+                        )
+                    });
+                chart
+                    .draw_series(LineSeries::new(
+                        line,
+                        palette.color(&pool.name).stroke_width(2),
+                    ))
+                    .map_err(fail)?;
+            }
+        }
+        Ok(())
+    }
+}

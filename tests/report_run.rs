@@ -1,0 +1,137 @@
+//! The report of a run: every chart in both formats, pages that reference them, the data
+//! files, and a redraw from the saved results.
+
+mod report_support;
+
+use retrylab::report::{self, ReportInput};
+
+#[test]
+fn driven_results_are_a_real_contended_run() {
+    let r = report_support::two_pool_results();
+    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+    for p in &r.pools {
+        assert!(p.counters.committed > 0, "{}: nothing committed", p.name);
+        assert!(p.counters.conflicts > 0, "{}: no contention", p.name);
+        assert!(!p.op_latency_spectrum.is_empty());
+    }
+    let fast = &r.pools[1];
+    assert!(
+        fast.counters.give_ups() > 0,
+        "max_attempts = 2 must give up under contention"
+    );
+}
+
+#[test]
+fn report_has_every_chart_and_the_pages_reference_them() {
+    let r = report_support::two_pool_results();
+    let dir = tempfile::tempdir().unwrap();
+    let files = report::write_report(&ReportInput::Runs(vec![r.clone()]), dir.path()).unwrap();
+    let stems: Vec<String> = files
+        .charts
+        .iter()
+        .map(|c| c.svg.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for want in [
+        "summary-bars",
+        "latency-spectrum",
+        "attempts-per-op",
+        "time-series",
+        "fairness",
+    ] {
+        assert!(stems.iter().any(|s| s == want), "missing {want}: {stems:?}");
+    }
+    let html = std::fs::read_to_string(&files.html).unwrap();
+    let md = std::fs::read_to_string(&files.markdown).unwrap();
+    for chart in &files.charts {
+        let svg = std::fs::read_to_string(&chart.svg).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"));
+        let png = std::fs::read(&chart.png).unwrap();
+        assert_eq!(&png[1..4], b"PNG", "{} is not a PNG", chart.png.display());
+        assert!(
+            png.len() > 5_000,
+            "{} is suspiciously small",
+            chart.png.display()
+        );
+        // The page inlines each chart; the Markdown links each PNG relatively.
+        assert!(html.contains(&report::html::base64(svg.as_bytes())));
+        let rel = format!(
+            "(charts/{})",
+            chart.png.file_name().unwrap().to_string_lossy()
+        );
+        assert!(md.contains(&rel), "report.md lacks {rel}");
+    }
+    assert_eq!(
+        html.matches("<img class=\"chart\"").count(),
+        files.charts.len()
+    );
+    // The facts a reader needs to trust and reproduce the figures.
+    for needle in [
+        "seed",
+        &r.seed.to_string(),
+        "two-pools",
+        "Store integrity audit",
+        "passed",
+        "[run]",
+        &r.machine.cpu,
+    ] {
+        assert!(html.contains(needle), "index.html lacks {needle}");
+        assert!(md.contains(needle), "report.md lacks {needle}");
+    }
+    let csv = std::fs::read_to_string(dir.path().join("data/pools.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + r.pools.len());
+    assert!(csv.lines().nth(1).unwrap().contains("patient"));
+}
+
+#[test]
+fn palette_gives_each_pool_one_colour_in_every_chart() {
+    let r = report_support::two_pool_results();
+    let dir = tempfile::tempdir().unwrap();
+    let files = report::write_report(&ReportInput::Runs(vec![r.clone()]), dir.path()).unwrap();
+    let palette = report::palette::Palette::new(r.pools.iter().map(|p| p.name.as_str()));
+    let colours: Vec<String> = r
+        .pools
+        .iter()
+        .map(|p| {
+            let plotters::style::RGBColor(r, g, b) = palette.color(&p.name);
+            format!("#{r:02X}{g:02X}{b:02X}")
+        })
+        .collect();
+    assert_ne!(colours[0], colours[1]);
+    for chart in &files.charts {
+        let svg = std::fs::read_to_string(&chart.svg).unwrap().to_uppercase();
+        for c in &colours {
+            assert!(svg.contains(c), "{} does not use {c}", chart.svg.display());
+        }
+    }
+}
+
+#[test]
+fn redraw_from_saved_results_matches_the_original_pages() {
+    let r = report_support::two_pool_results();
+    let first = tempfile::tempdir().unwrap();
+    let files = report::write_report(&ReportInput::Runs(vec![r]), first.path()).unwrap();
+    let again = tempfile::tempdir().unwrap();
+    let redrawn =
+        report::redraw(&first.path().join("data/results.json"), Some(again.path())).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&files.markdown).unwrap(),
+        std::fs::read_to_string(&redrawn.markdown).unwrap()
+    );
+    assert_eq!(files.charts.len(), redrawn.charts.len());
+}
+
+#[test]
+fn redraw_refuses_what_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = report::redraw(dir.path(), None).unwrap_err();
+    assert!(err.to_string().contains("no results found"), "{err}");
+    let bad = dir.path().join("results.json");
+    std::fs::write(&bad, "{\"schema_version\": 999}").unwrap();
+    let err = report::redraw(&bad, None).unwrap_err();
+    assert!(err.to_string().contains("schema version 999"), "{err}");
+    std::fs::write(&bad, "not json").unwrap();
+    assert!(matches!(
+        report::redraw(&bad, None),
+        Err(report::ReportError::Parse { .. })
+    ));
+}
