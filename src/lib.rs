@@ -6,6 +6,7 @@ pub mod policy;
 pub mod report;
 pub mod rng;
 pub mod store;
+pub mod sweep;
 mod sync;
 pub mod units;
 pub mod workload;

@@ -1,0 +1,179 @@
+//! What a sweep folder holds, so a sweep can be resumed and its report redrawn:
+//!
+//! ```text
+//! <out>/sweep.json                               the manifest: scenario, parameters, values, repeats
+//! <out>/points/<a=1,b=2>/rep-<k>/scenario.toml   the scenario as run at that point
+//! <out>/points/<a=1,b=2>/rep-<k>/results.json    its results, written when the run finished
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::SweepError;
+use super::values::{SweepValue, parse_scalar};
+use crate::metrics::results::Results;
+
+/// The manifest's file name in a sweep folder.
+pub const MANIFEST_FILE: &str = "sweep.json";
+
+/// One varied parameter as saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParamAxis {
+    /// The name as given (`writers`).
+    pub name: String,
+    /// The path it set (`pools.*.writers`).
+    pub path: String,
+    /// Its values as text (`1`, `50us`).
+    pub values: Vec<String>,
+}
+
+impl ParamAxis {
+    /// The values parsed back (numbers, durations or words).
+    pub fn parsed(&self) -> Vec<SweepValue> {
+        self.values.iter().map(|v| parse_scalar(v)).collect()
+    }
+}
+
+/// A sweep's description, saved as `sweep.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepManifest {
+    /// The scenario's name.
+    pub scenario_name: String,
+    /// Where the scenario came from (its file).
+    pub origin: String,
+    /// The scenario file's text, before any parameter was set.
+    pub base_toml: String,
+    /// The varied parameters (one or two), in `--vary` order.
+    pub params: Vec<ParamAxis>,
+    /// Runs per point.
+    pub repeat: u32,
+    /// The engine that ran the points (`threads`, `sim`).
+    pub engine: String,
+}
+
+impl SweepManifest {
+    /// True when `other` describes the same experiment (repeats and engine may differ: more
+    /// repeats extend a sweep).
+    pub fn same_experiment(&self, other: &SweepManifest) -> bool {
+        self.base_toml == other.base_toml && self.params == other.params
+    }
+}
+
+/// One point of a sweep with the results of its repeats.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointData {
+    /// Index into each parameter's values.
+    pub coords: Vec<usize>,
+    /// `writers=4,base_delay=50us`.
+    pub label: String,
+    /// Results of the repeats that finished, in repeat order.
+    pub reps: Vec<Results>,
+}
+
+/// A whole sweep: what was varied and what each point measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepData {
+    /// The manifest.
+    pub manifest: SweepManifest,
+    /// Every point, in order (last parameter fastest).
+    pub points: Vec<PointData>,
+}
+
+/// The label of the point at `coords`.
+pub fn point_label(params: &[ParamAxis], coords: &[usize]) -> String {
+    params
+        .iter()
+        .zip(coords)
+        .map(|(p, &i)| format!("{}={}", p.name, p.values[i]))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The folder name of a point label: characters that are unsafe in paths become `_`.
+pub fn folder_name(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._=,-+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Every point's coordinates, the last parameter varying fastest.
+pub fn all_coords(params: &[ParamAxis]) -> Vec<Vec<usize>> {
+    let mut coords = vec![Vec::new()];
+    for p in params {
+        coords = coords
+            .into_iter()
+            .flat_map(|c| {
+                (0..p.values.len()).map(move |i| {
+                    let mut next = c.clone();
+                    next.push(i);
+                    next
+                })
+            })
+            .collect();
+    }
+    coords
+}
+
+/// Where repeat `rep` of the point labelled `label` is saved.
+pub fn rep_dir(out: &Path, label: &str, rep: u32) -> PathBuf {
+    out.join("points")
+        .join(folder_name(label))
+        .join(format!("rep-{rep}"))
+}
+
+/// Reads a manifest.
+pub fn read_manifest(dir: &Path) -> Result<SweepManifest, SweepError> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|source| SweepError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| SweepError::Damaged {
+        path,
+        message: e.to_string(),
+    })
+}
+
+/// Reads a finished repeat, if its results file exists.
+pub fn read_rep(dir: &Path) -> Result<Option<Results>, SweepError> {
+    let path = dir.join("results.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| SweepError::Damaged {
+                path,
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SweepError::Io { path, source }),
+    }
+}
+
+/// Loads a sweep folder: its manifest and every finished repeat.
+pub fn load(dir: &Path) -> Result<SweepData, SweepError> {
+    let manifest = read_manifest(dir)?;
+    let mut points = Vec::new();
+    for coords in all_coords(&manifest.params) {
+        let label = point_label(&manifest.params, &coords);
+        let mut reps = Vec::new();
+        for rep in 0..manifest.repeat {
+            if let Some(r) = read_rep(&rep_dir(dir, &label, rep))? {
+                reps.push(r);
+            }
+        }
+        points.push(PointData {
+            coords,
+            label,
+            reps,
+        });
+    }
+    Ok(SweepData { manifest, points })
+}

@@ -1,0 +1,223 @@
+//! Running a sweep: every point, every repeat, saved as each finishes so an interrupted sweep
+//! keeps its work and a re-run skips what is done.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use super::error::SweepError;
+use super::manifest::{
+    MANIFEST_FILE, PointData, SweepData, SweepManifest, read_manifest, read_rep, rep_dir,
+};
+use super::spec::{SweepSpec, seed_for_repeat};
+use crate::engine::EngineError;
+use crate::metrics::results::Results;
+use crate::workload::scenario::Scenario;
+
+/// How to run a sweep (clap-free; the command line fills it).
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    /// The sweep folder (created; a folder of the same sweep is resumed).
+    pub out: PathBuf,
+    /// Run points in parallel (for the simulated engine; the threaded engine needs the cores,
+    /// so its points run one after another).
+    pub parallel: bool,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// The engine's name, saved in the manifest.
+    pub engine: String,
+    /// Set to stop starting new points (Ctrl-C); finished ones stay saved.
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+/// What a sweep did.
+#[derive(Clone, Debug)]
+pub struct SweepOutcome {
+    /// Everything measured (finished repeats of every point, resumed ones included).
+    pub data: SweepData,
+    /// Repeats run now.
+    pub ran: usize,
+    /// Repeats found finished and skipped.
+    pub skipped: usize,
+    /// True when stopped before every repeat finished.
+    pub interrupted: bool,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
+    move |source| SweepError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename, so a crash never leaves
+/// a half-written file that a resume would take for a finished point.
+fn write_atomic(path: &Path, contents: &str) -> Result<(), SweepError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+struct Job<'a> {
+    point: usize,
+    rep: u32,
+    label: &'a str,
+    scenario: Scenario,
+    dir: PathBuf,
+}
+
+/// Runs the sweep of `spec` over the scenario text `base_text` (from `origin`), calling
+/// `runner` for each point and repeat. The threaded engine's `engine::run` fits `runner`.
+pub fn run_sweep<R>(
+    base_text: &str,
+    origin: &str,
+    spec: &SweepSpec,
+    options: &SweepOptions,
+    runner: &R,
+) -> Result<SweepOutcome, SweepError>
+where
+    R: Fn(&Scenario) -> Result<Results, EngineError> + Sync,
+{
+    // Every point is built and validated before anything runs.
+    let points = spec.scenarios(base_text, origin)?;
+    let manifest = SweepManifest {
+        scenario_name: points
+            .first()
+            .map(|(_, _, s)| s.name.clone())
+            .unwrap_or_default(),
+        origin: origin.to_owned(),
+        base_toml: base_text.to_owned(),
+        params: spec.axes(),
+        repeat: spec.repeat,
+        engine: options.engine.clone(),
+    };
+    let out = &options.out;
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    if out.join(MANIFEST_FILE).exists() {
+        let old = read_manifest(out)?;
+        if !old.same_experiment(&manifest) {
+            return Err(SweepError::OtherSweep(out.clone()));
+        }
+    }
+    let manifest_json =
+        serde_json::to_string_pretty(&manifest).map_err(|e| SweepError::Damaged {
+            path: out.join(MANIFEST_FILE),
+            message: e.to_string(),
+        })?;
+    write_atomic(&out.join(MANIFEST_FILE), &manifest_json)?;
+
+    let mut finished: Vec<Vec<Option<Results>>> =
+        vec![vec![None; spec.repeat as usize]; points.len()];
+    let mut jobs = Vec::new();
+    for (i, (_, label, scenario)) in points.iter().enumerate() {
+        for rep in 0..spec.repeat {
+            let dir = rep_dir(out, label, rep);
+            if let Some(done) = read_rep(&dir)? {
+                finished[i][rep as usize] = Some(done);
+                continue;
+            }
+            let mut scenario = scenario.clone();
+            scenario.seed = seed_for_repeat(scenario.seed, rep);
+            jobs.push(Job {
+                point: i,
+                rep,
+                label,
+                scenario,
+                dir,
+            });
+        }
+    }
+    let skipped = finished.iter().flatten().filter(|r| r.is_some()).count();
+    let bar = if options.progress {
+        let bar = ProgressBar::new(jobs.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} points·repeats  {elapsed} (eta {eta})  {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let stopped = || {
+        options
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    };
+    let run_one = |job: &Job<'_>| -> Option<Result<Results, SweepError>> {
+        if stopped() {
+            return None;
+        }
+        bar.set_message(format!("{} rep {}", job.label, job.rep));
+        let outcome = runner(&job.scenario)
+            .map_err(|source| SweepError::Run {
+                point: job.label.to_owned(),
+                rep: job.rep,
+                source,
+            })
+            .and_then(|results| {
+                // An interrupted run is not a finished point: a re-run must redo it.
+                if !results.partial {
+                    save(job, &results)?;
+                }
+                Ok(results)
+            });
+        bar.inc(1);
+        Some(outcome)
+    };
+    let outcomes: Vec<Option<Result<Results, SweepError>>> = if options.parallel {
+        jobs.par_iter().map(run_one).collect()
+    } else {
+        jobs.iter().map(run_one).collect()
+    };
+    bar.finish_and_clear();
+    let ran = outcomes
+        .iter()
+        .filter(|o| matches!(o, Some(Ok(r)) if !r.partial))
+        .count();
+    let mut interrupted = false;
+    let mut first_error = None;
+    for (job, outcome) in jobs.iter().zip(outcomes) {
+        match outcome {
+            Some(Ok(r)) if !r.partial => finished[job.point][job.rep as usize] = Some(r),
+            Some(Ok(_)) | None => interrupted = true,
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let points = points
+        .into_iter()
+        .zip(finished)
+        .map(|((coords, label, _), reps)| PointData {
+            coords,
+            label,
+            reps: reps.into_iter().flatten().collect(),
+        })
+        .collect();
+    Ok(SweepOutcome {
+        data: SweepData { manifest, points },
+        ran,
+        skipped,
+        interrupted,
+    })
+}
+
+fn save(job: &Job<'_>, results: &Results) -> Result<(), SweepError> {
+    std::fs::create_dir_all(&job.dir).map_err(io(&job.dir))?;
+    if let Ok(text) = toml::to_string(&job.scenario) {
+        write_atomic(&job.dir.join("scenario.toml"), &text)?;
+    }
+    let json = serde_json::to_string_pretty(results).map_err(|e| SweepError::Damaged {
+        path: job.dir.join("results.json"),
+        message: e.to_string(),
+    })?;
+    write_atomic(&job.dir.join("results.json"), &json)
+}

@@ -1,0 +1,143 @@
+//! "When to use each pattern", measured: at every point of a sweep, which policy wins on
+//! goodput, on p99 latency and on conflict rate, and by how much over the runner-up.
+
+use super::manifest::SweepData;
+use super::stats::{PoolStats, Spread, point_stats};
+
+/// A figure a policy can win on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// Committed operations per second: higher wins.
+    Goodput,
+    /// p99 latency of committed operations: lower wins.
+    P99,
+    /// Conflicts ÷ attempts: lower wins.
+    ConflictRate,
+}
+
+impl Metric {
+    /// Every metric, in table order.
+    pub const ALL: [Metric; 3] = [Metric::Goodput, Metric::P99, Metric::ConflictRate];
+
+    /// The column heading.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Goodput => "goodput",
+            Metric::P99 => "p99 latency",
+            Metric::ConflictRate => "conflict rate",
+        }
+    }
+
+    fn higher_is_better(self) -> bool {
+        matches!(self, Metric::Goodput)
+    }
+
+    fn of(self, s: &PoolStats) -> Spread {
+        match self {
+            Metric::Goodput => s.goodput,
+            Metric::P99 => s.p99_ns,
+            Metric::ConflictRate => s.conflict_rate,
+        }
+    }
+}
+
+/// The winner of one metric at one point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// The metric.
+    pub metric: Metric,
+    /// The winning pool.
+    pub winner: String,
+    /// Its policy's label.
+    pub winner_policy: String,
+    /// Its median.
+    pub value: f64,
+    /// The runner-up pool and its median, when there is more than one pool.
+    pub runner_up: Option<(String, f64)>,
+    /// How many times better than the runner-up (≥ 1; infinite when the winner has zero
+    /// conflicts or latency and the runner-up does not).
+    pub margin: Option<f64>,
+}
+
+/// The verdicts of one point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegimeRow {
+    /// The point's label (`writers=8`).
+    pub point: String,
+    /// One verdict per metric, in [`Metric::ALL`] order (missing when no pool has figures).
+    pub verdicts: Vec<Verdict>,
+}
+
+/// The winner among `stats` on `metric`, compared by median over repeats; ties go to the
+/// pool listed first.
+pub fn winner(stats: &[PoolStats], metric: Metric) -> Option<Verdict> {
+    let mut ranked: Vec<&PoolStats> = stats.iter().collect();
+    // Stable sort: equal medians keep scenario order.
+    ranked.sort_by(|a, b| {
+        let (x, y) = (metric.of(a).median, metric.of(b).median);
+        if metric.higher_is_better() {
+            y.total_cmp(&x)
+        } else {
+            x.total_cmp(&y)
+        }
+    });
+    let best = ranked.first()?;
+    let value = metric.of(best).median;
+    let runner_up = ranked.get(1).map(|s| (s.name.clone(), metric.of(s).median));
+    let margin = runner_up.as_ref().map(|(_, other)| {
+        let (better, worse) = if metric.higher_is_better() {
+            (value, *other)
+        } else {
+            (*other, value)
+        };
+        if better == worse {
+            1.0
+        } else if worse == 0.0 {
+            f64::INFINITY
+        } else {
+            better / worse
+        }
+    });
+    Some(Verdict {
+        metric,
+        winner: best.name.clone(),
+        winner_policy: best.policy.clone(),
+        value,
+        runner_up,
+        margin,
+    })
+}
+
+/// The table of winners, one row per point of the sweep.
+pub fn when_to_use(data: &SweepData) -> Vec<RegimeRow> {
+    data.points
+        .iter()
+        .map(|point| {
+            let stats = point_stats(point);
+            RegimeRow {
+                point: point.label.clone(),
+                verdicts: Metric::ALL
+                    .iter()
+                    .filter_map(|&m| winner(&stats, m))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// How many points each pool wins on `metric`, most wins first.
+pub fn tally(rows: &[RegimeRow], metric: Metric) -> Vec<(String, usize)> {
+    let mut wins: Vec<(String, usize)> = Vec::new();
+    for v in rows
+        .iter()
+        .flat_map(|r| &r.verdicts)
+        .filter(|v| v.metric == metric)
+    {
+        match wins.iter_mut().find(|(n, _)| *n == v.winner) {
+            Some((_, k)) => *k += 1,
+            None => wins.push((v.winner.clone(), 1)),
+        }
+    }
+    wins.sort_by(|a, b| b.1.cmp(&a.1));
+    wins
+}

@@ -1,0 +1,189 @@
+//! Running sweeps: every point and repeat runs once, results are saved per point, a re-run
+//! skips what finished, and the "when to use" table picks winners from the measurements.
+
+mod report_support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use retrylab::engine::EngineError;
+use retrylab::sweep::{self, SweepOptions, SweepSpec};
+
+fn options(out: &std::path::Path, parallel: bool) -> SweepOptions {
+    SweepOptions {
+        out: out.to_owned(),
+        parallel,
+        progress: false,
+        engine: "test-driver".into(),
+        stop: None,
+    }
+}
+
+#[test]
+fn every_point_and_repeat_runs_once_with_derived_seeds_and_resume_skips_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SweepSpec::parse(&["writers=2,4".into()], 2).unwrap();
+    let calls = AtomicUsize::new(0);
+    let seeds = std::sync::Mutex::new(Vec::new());
+    let runner = |s: &retrylab::workload::scenario::Scenario| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        seeds.lock().unwrap().push((s.pools[0].writers, s.seed));
+        Ok(report_support::drive(s))
+    };
+    let first = sweep::run_sweep(
+        report_support::TWO_POOLS,
+        "two-pools.toml",
+        &spec,
+        &options(dir.path(), true),
+        &runner,
+    )
+    .unwrap();
+    assert_eq!((first.ran, first.skipped, first.interrupted), (4, 0, false));
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    let mut seeds = seeds.lock().unwrap().clone();
+    seeds.sort();
+    assert_eq!(seeds[0].1, 7, "repeat 0 keeps the scenario's seed");
+    assert_ne!(seeds[0].1, seeds[1].1, "repeats get different seeds");
+    assert_eq!(
+        (seeds[0].1, seeds[1].1),
+        (seeds[2].1, seeds[3].1),
+        "every point uses the same seeds"
+    );
+    for point in &first.data.points {
+        assert_eq!(point.reps.len(), 2);
+    }
+    assert!(
+        dir.path()
+            .join("points/writers=4/rep-1/results.json")
+            .exists()
+    );
+    assert!(
+        dir.path()
+            .join("points/writers=4/rep-1/scenario.toml")
+            .exists()
+    );
+
+    // Resume: nothing left to run.
+    let again = sweep::run_sweep(
+        report_support::TWO_POOLS,
+        "two-pools.toml",
+        &spec,
+        &options(dir.path(), false),
+        &runner,
+    )
+    .unwrap();
+    assert_eq!((again.ran, again.skipped), (0, 4));
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    let figures = |d: &sweep::SweepData| -> Vec<(String, usize, u64)> {
+        d.points
+            .iter()
+            .flat_map(|p| {
+                p.reps
+                    .iter()
+                    .map(|r| (p.label.clone(), p.reps.len(), r.pools[0].counters.committed))
+            })
+            .collect()
+    };
+    assert_eq!(
+        figures(&again.data),
+        figures(&first.data),
+        "resumed figures differ"
+    );
+
+    // Lose one point: only it reruns. More repeats: only the new ones run.
+    std::fs::remove_file(dir.path().join("points/writers=2/rep-0/results.json")).unwrap();
+    let more = SweepSpec::parse(&["writers=2,4".into()], 3).unwrap();
+    let third = sweep::run_sweep(
+        report_support::TWO_POOLS,
+        "two-pools.toml",
+        &more,
+        &options(dir.path(), false),
+        &runner,
+    )
+    .unwrap();
+    assert_eq!((third.ran, third.skipped), (3, 3));
+    assert_eq!(sweep::load(dir.path()).unwrap().points[0].reps.len(), 3);
+}
+
+#[test]
+fn a_failed_point_keeps_the_others_and_another_sweep_is_not_mixed_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SweepSpec::parse(&["writers=2,3,4".into()], 1).unwrap();
+    let runner = |s: &retrylab::workload::scenario::Scenario| {
+        if s.pools[0].writers == 3 {
+            Err(EngineError::Unsupported("three is unlucky".into()))
+        } else {
+            Ok(report_support::drive(s))
+        }
+    };
+    let err = sweep::run_sweep(
+        report_support::TWO_POOLS,
+        "two-pools.toml",
+        &spec,
+        &options(dir.path(), false),
+        &runner,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("writers=3") && err.contains("unlucky"),
+        "{err}"
+    );
+    assert!(
+        dir.path()
+            .join("points/writers=2/rep-0/results.json")
+            .exists()
+    );
+    assert!(
+        dir.path()
+            .join("points/writers=4/rep-0/results.json")
+            .exists()
+    );
+    assert!(
+        !dir.path()
+            .join("points/writers=3/rep-0/results.json")
+            .exists()
+    );
+
+    let other = SweepSpec::parse(&["actors=2,3".into()], 1).unwrap();
+    let err = sweep::run_sweep(
+        report_support::TWO_POOLS,
+        "two-pools.toml",
+        &other,
+        &options(dir.path(), false),
+        &runner,
+    )
+    .unwrap_err();
+    assert!(matches!(err, sweep::SweepError::OtherSweep(_)), "{err}");
+}
+
+#[test]
+fn a_stop_request_leaves_the_rest_for_a_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SweepSpec::parse(&["writers=2,3,4".into()], 1).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut opts = options(dir.path(), false);
+    opts.stop = Some(stop.clone());
+    let runner = |s: &retrylab::workload::scenario::Scenario| {
+        stop.store(true, Ordering::SeqCst); // Ctrl-C during the first point
+        Ok(report_support::drive(s))
+    };
+    let outcome = sweep::run_sweep(
+        report_support::TWO_POOLS,
+        "two-pools.toml",
+        &spec,
+        &opts,
+        &runner,
+    )
+    .unwrap();
+    assert!(outcome.interrupted);
+    assert_eq!(outcome.ran, 1);
+    assert_eq!(
+        outcome
+            .data
+            .points
+            .iter()
+            .filter(|p| !p.reps.is_empty())
+            .count(),
+        1
+    );
+}
