@@ -1,20 +1,51 @@
-//! Writes a report of a small contended run, driven in virtual time without an engine, to the
-//! folder given as the first argument (default `reports/sample`).
+//! Writes a sample report from runs driven in virtual time without an engine (the writer
+//! protocol on one thread against the global-mutex store).
 //!
-//! `cargo run --example report_sample -- reports/sample`
+//! ```text
+//! cargo run --example report_sample -- run OUT      # one two-pool run
+//! cargo run --example report_sample -- sweep OUT    # writers = 2..16 x2, 2 repeats
+//! cargo run --example report_sample -- sweep2 OUT   # writers × actors heatmaps
+//! ```
 
 #[path = "../tests/report_support/mod.rs"]
 mod report_support;
 
+use std::path::Path;
+
+use retrylab::report::{self, ReportInput};
+use retrylab::sweep::{self, SweepOptions, SweepSpec};
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "reports/sample".into());
-    let results = report_support::two_pool_results();
-    let files = retrylab::report::write_report(
-        &retrylab::report::ReportInput::Runs(vec![results]),
-        std::path::Path::new(&out),
-    )?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let kind = args.first().map_or("run", String::as_str);
+    let out = Path::new(args.get(1).map_or("reports/sample", String::as_str));
+    let input = match kind {
+        "run" => ReportInput::Runs(vec![report_support::two_pool_results()]),
+        "sweep" | "sweep2" => {
+            let vary: Vec<String> = if kind == "sweep" {
+                vec!["writers=2..16 x2".into()]
+            } else {
+                vec!["writers=2,4,8".into(), "actors=1,4,16".into()]
+            };
+            let spec = SweepSpec::parse(&vary, 2)?;
+            let outcome = sweep::run_sweep(
+                report_support::TWO_POOLS,
+                "two-pools.toml",
+                &spec,
+                &SweepOptions {
+                    out: out.join("sweep"),
+                    parallel: true,
+                    progress: false,
+                    engine: "test-driver".into(),
+                    stop: None,
+                },
+                &|s| Ok(report_support::drive(s)),
+            )?;
+            ReportInput::Sweep(outcome.data)
+        }
+        other => return Err(format!("unknown sample kind `{other}`: run, sweep or sweep2").into()),
+    };
+    let files = report::write_report(&input, out)?;
     println!("wrote {}", files.html.display());
     Ok(())
 }

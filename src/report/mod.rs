@@ -23,12 +23,15 @@ pub mod document;
 mod error;
 pub mod fairness;
 pub mod font;
+pub mod heatmap;
 pub mod html;
 pub mod load;
 pub mod markdown;
 pub mod palette;
 pub mod spectrum;
 pub mod style;
+pub mod sweep_lines;
+pub mod sweep_tables;
 pub mod table;
 pub mod timeline;
 
@@ -38,6 +41,8 @@ pub use chart::{Chart, RenderedChart};
 pub use error::ReportError;
 
 use crate::metrics::results::Results;
+use crate::sweep::manifest::{MANIFEST_FILE, SweepData};
+use crate::sweep::verdict::Metric;
 use document::Block;
 use palette::Palette;
 
@@ -46,6 +51,8 @@ use palette::Palette;
 pub enum ReportInput {
     /// One or more runs (each with its pools); each gets its own section of charts.
     Runs(Vec<Results>),
+    /// A sweep: charts against the varied parameters and the "when to use" table.
+    Sweep(SweepData),
 }
 
 /// The files a report wrote.
@@ -86,6 +93,7 @@ pub fn write_report(input: &ReportInput, dir: &Path) -> Result<ReportFiles, Repo
     create_dir(&data_dir)?;
     let (title, blocks, palette, data) = match input {
         ReportInput::Runs(runs) => runs_document(runs, &charts_dir, &data_dir)?,
+        ReportInput::Sweep(data) => sweep_document(data, &charts_dir, &data_dir)?,
     };
     let charts: Vec<RenderedChart> = blocks
         .iter()
@@ -239,6 +247,112 @@ fn run_blocks(
     Ok(())
 }
 
+fn sweep_document(
+    data: &SweepData,
+    charts_dir: &Path,
+    data_dir: &Path,
+) -> Result<Document, ReportError> {
+    let m = &data.manifest;
+    let palette = Palette::new(
+        data.points
+            .iter()
+            .flat_map(|p| &p.reps)
+            .flat_map(|r| r.pools.iter().map(|p| p.name.as_str())),
+    );
+    let varied: Vec<String> = m
+        .params
+        .iter()
+        .map(|p| format!("{} ({}) over {}", p.name, p.path, p.values.join(", ")))
+        .collect();
+    let title = format!(
+        "retrylab sweep: {} — varying {}",
+        m.scenario_name,
+        m.params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" × ")
+    );
+    let finished: usize = data.points.iter().map(|p| p.reps.len()).sum();
+    let planned = data.points.len() * m.repeat as usize;
+    let mut blocks = vec![Block::Paragraph(format!(
+        "Scenario {} ({}), varying {}. Each point ran {} time{} on the {} engine, with the same derived seeds at every point; {finished} of {planned} runs finished. Figures are medians over the repeats; error bars and ranges span the smallest to the largest repeat.",
+        m.scenario_name,
+        m.origin,
+        varied.join("; and "),
+        m.repeat,
+        if m.repeat == 1 { "" } else { "s" },
+        m.engine,
+    ))];
+    let rows = crate::sweep::verdict::when_to_use(data);
+    blocks.push(Block::Heading(
+        1,
+        "When to use each policy, measured".into(),
+    ));
+    blocks.push(Block::Paragraph(
+        "At each regime swept, the pool (policy) that wins on each figure, with its median and how many times better it is than the runner-up.".into(),
+    ));
+    blocks.push(Block::Table(sweep_tables::when_to_use(&rows)));
+    for line in sweep_tables::tally_lines(&rows) {
+        blocks.push(Block::Paragraph(line));
+    }
+    blocks.push(Block::Heading(1, "Charts".into()));
+    if m.params.len() == 1 {
+        for metric in Metric::ALL {
+            let chart = sweep_lines::SweepLines { data, metric };
+            blocks.push(Block::Chart(chart::render(&chart, &palette, charts_dir)?));
+        }
+    } else {
+        for name in palette.names() {
+            for metric in [Metric::Goodput, Metric::P99] {
+                let chart = heatmap::Heatmap {
+                    data,
+                    pool: name.clone(),
+                    metric,
+                };
+                blocks.push(Block::Chart(chart::render(&chart, &palette, charts_dir)?));
+            }
+        }
+    }
+    blocks.push(Block::Heading(1, "Figures at every point".into()));
+    blocks.push(Block::Table(sweep_tables::point_figures(data)));
+    if let Some(first) = data.points.iter().flat_map(|p| &p.reps).next() {
+        blocks.push(Block::Heading(1, "What ran, where".into()));
+        blocks.push(Block::Table(table::run_facts(first)));
+        let failed: Vec<String> = data
+            .points
+            .iter()
+            .flat_map(|p| p.reps.iter().map(move |r| (p, r)))
+            .filter(|(_, r)| !r.integrity.ok)
+            .map(|(p, r)| format!("{} (seed {})", p.label, r.seed))
+            .collect();
+        blocks.push(Block::Paragraph(if failed.is_empty() {
+            "Store integrity audit: passed at every point.".into()
+        } else {
+            format!("Store integrity audit FAILED at: {}", failed.join(", "))
+        }));
+    }
+    blocks.push(Block::Heading(1, "Base scenario".into()));
+    blocks.push(Block::Code {
+        lang: "toml".into(),
+        text: m.base_toml.clone(),
+    });
+    let manifest_path = data_dir.join(MANIFEST_FILE);
+    let manifest = serde_json::to_string_pretty(m).map_err(|e| ReportError::Parse {
+        path: manifest_path.clone(),
+        message: e.to_string(),
+    })?;
+    write_file(&manifest_path, manifest)?;
+    let csv_path = data_dir.join("sweep.csv");
+    write_file(&csv_path, sweep_tables::csv(data))?;
+    blocks.push(Block::Heading(1, "Data files".into()));
+    blocks.push(Block::Files(vec![
+        format!("data/{MANIFEST_FILE}"),
+        "data/sweep.csv".into(),
+    ]));
+    Ok((title, blocks, palette, vec![manifest_path, csv_path]))
+}
+
 /// Where [`redraw`] writes when no output folder is given: `report/` inside a folder, or next
 /// to a file.
 pub fn default_output(path: &Path) -> PathBuf {
@@ -249,9 +363,12 @@ pub fn default_output(path: &Path) -> PathBuf {
     }
 }
 
-/// Reads what `path` holds (a `results.json`, a run folder, or a folder of runs) into a report
-/// input.
+/// Reads what `path` holds (a `results.json`, a run folder, a folder of runs, or a sweep
+/// folder with its `sweep.json`) into a report input.
 pub fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
+    if path.is_file() && path.file_name().is_some_and(|n| n == MANIFEST_FILE) {
+        return read_input(path.parent().unwrap_or(Path::new(".")));
+    }
     if path.is_file() {
         return Ok(ReportInput::Runs(vec![load::read_results(path)?]));
     }
@@ -260,6 +377,13 @@ pub fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
             path: path.to_owned(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
         });
+    }
+    if path.join(MANIFEST_FILE).is_file() {
+        let data = crate::sweep::load(path).map_err(|e| ReportError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        return Ok(ReportInput::Sweep(data));
     }
     let files = load::find_results(path)?;
     if files.is_empty() {
@@ -274,7 +398,7 @@ pub fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
     Ok(ReportInput::Runs(runs))
 }
 
-/// Redraws the report of saved results at `path` into `out` (default: [`default_output`]),
+/// Redraws the report of saved results (a run or a sweep) at `path` into `out` (default: [`default_output`]),
 /// without rerunning anything.
 pub fn redraw(path: &Path, out: Option<&Path>) -> Result<ReportFiles, ReportError> {
     let input = read_input(path)?;

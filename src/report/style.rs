@@ -261,3 +261,55 @@ mod tests {
         assert_eq!(shorten("abc", 4), "abc");
     }
 }
+
+/// Draws hand-placed x ticks (a grid line and a label under the axis for each), for axes whose
+/// ticks must sit exactly on chosen values: plotters places its own ticks at round numbers.
+/// `area` is the area the chart was built on; `y_range` spans the plot's y axis.
+pub fn x_ticks<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &ChartContext<'_, DB, CT>,
+    area: &DrawingArea<DB, Shift>,
+    ticks: &[(f64, String)],
+    y_range: (f64, f64),
+) -> Result<(), ChartError> {
+    let grid = RGBColor(0xCC, 0xCC, 0xCC);
+    let base = area.get_base_pixel();
+    let style = text(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+    for (x, label) in ticks {
+        chart
+            .plotting_area()
+            .draw(&PathElement::new(
+                vec![(*x, y_range.0), (*x, y_range.1)],
+                grid,
+            ))
+            .map_err(fail)?;
+        let (px, py) = chart.plotting_area().map_coordinate(&(*x, y_range.0));
+        area.draw(&Text::new(
+            label.clone(),
+            (px - base.0, py - base.1 + 6),
+            &style,
+        ))
+        .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Draws hand-placed y tick labels left of the axis (no grid lines), like [`x_ticks`].
+pub fn y_ticks<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &ChartContext<'_, DB, CT>,
+    area: &DrawingArea<DB, Shift>,
+    ticks: &[(f64, String)],
+    x_left: f64,
+) -> Result<(), ChartError> {
+    let base = area.get_base_pixel();
+    let style = text(LABEL_SIZE).pos(Pos::new(HPos::Right, VPos::Center));
+    for (y, label) in ticks {
+        let (px, py) = chart.plotting_area().map_coordinate(&(x_left, *y));
+        area.draw(&Text::new(
+            label.clone(),
+            (px - base.0 - 8, py - base.1),
+            &style,
+        ))
+        .map_err(fail)?;
+    }
+    Ok(())
+}

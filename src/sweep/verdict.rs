@@ -138,6 +138,6 @@ pub fn tally(rows: &[RegimeRow], metric: Metric) -> Vec<(String, usize)> {
             None => wins.push((v.winner.clone(), 1)),
         }
     }
-    wins.sort_by(|a, b| b.1.cmp(&a.1));
+    wins.sort_by_key(|w| std::cmp::Reverse(w.1));
     wins
 }

@@ -1,0 +1,93 @@
+//! Sweep reports: lines against one parameter, heatmaps for two, the measured "when to use"
+//! table, and a redraw from the sweep folder alone.
+
+mod report_support;
+
+use retrylab::report::{self, ReportInput};
+use retrylab::sweep::{self, SweepOptions, SweepSpec};
+
+fn run(vary: &[&str], out: &std::path::Path) -> sweep::SweepData {
+    let spec =
+        SweepSpec::parse(&vary.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 2).unwrap();
+    sweep::run_sweep(
+        report_support::TWO_POOLS,
+        "two-pools.toml",
+        &spec,
+        &SweepOptions {
+            out: out.to_owned(),
+            parallel: true,
+            progress: false,
+            engine: "test-driver".into(),
+            stop: None,
+        },
+        &|s| Ok(report_support::drive(s)),
+    )
+    .unwrap()
+    .data
+}
+
+fn stems(files: &report::ReportFiles) -> Vec<String> {
+    files
+        .charts
+        .iter()
+        .map(|c| c.png.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn one_parameter_gives_lines_and_the_when_to_use_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = run(&["writers=2,4,8"], &dir.path().join("sweep"));
+    let files =
+        report::write_report(&ReportInput::Sweep(data), &dir.path().join("report")).unwrap();
+    assert_eq!(
+        stems(&files),
+        ["sweep-goodput", "sweep-p99", "sweep-conflict-rate"]
+    );
+    let md = std::fs::read_to_string(&files.markdown).unwrap();
+    let html = std::fs::read_to_string(&files.html).unwrap();
+    for page in [&md, &html] {
+        assert!(page.contains("When to use each policy, measured"));
+        for point in ["writers=2", "writers=4", "writers=8"] {
+            assert!(page.contains(point), "missing {point}");
+        }
+        // Under contention, retrying until commit out-commits giving up after two attempts.
+        assert!(page.contains("goodput: patient wins"), "tally missing");
+    }
+    assert_eq!(html.matches("<img class=\"chart\"").count(), 3);
+    let csv = std::fs::read_to_string(dir.path().join("report/data/sweep.csv")).unwrap();
+    // Header + 3 points x 2 repeats x 2 pools.
+    assert_eq!(csv.lines().count(), 1 + 3 * 2 * 2);
+
+    // The sweep folder alone redraws the same report.
+    let redrawn =
+        report::redraw(&dir.path().join("sweep"), Some(&dir.path().join("again"))).unwrap();
+    assert_eq!(
+        md,
+        std::fs::read_to_string(&redrawn.markdown).unwrap(),
+        "redraw differs"
+    );
+}
+
+#[test]
+fn two_parameters_give_a_heatmap_per_pool_and_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = run(&["writers=2,4", "actors=1,8"], &dir.path().join("sweep"));
+    assert_eq!(data.points.len(), 4);
+    let files =
+        report::write_report(&ReportInput::Sweep(data), &dir.path().join("report")).unwrap();
+    assert_eq!(
+        stems(&files),
+        [
+            "heatmap-goodput-patient",
+            "heatmap-p99-patient",
+            "heatmap-goodput-give-up-fast",
+            "heatmap-p99-give-up-fast"
+        ]
+    );
+    let svg = std::fs::read_to_string(&files.charts[0].svg).unwrap();
+    assert!(
+        svg.contains("best (outlined)"),
+        "the best cell is not marked"
+    );
+}
