@@ -245,23 +245,6 @@ pub fn titled<DB: DrawingBackend>(
     .map_err(fail)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_with_units() {
-        assert_eq!(fmt_ns(850.0), "850 ns");
-        assert_eq!(fmt_ns(12_345.0), "12.3 µs");
-        assert_eq!(fmt_ns(4_560_000.0), "4.56 ms");
-        assert_eq!(fmt_si(1_234_567.0), "1.23 M");
-        assert_eq!(fmt_si(12.0), "12");
-        assert_eq!(fmt_pct(0.125), "12.5%");
-        assert_eq!(shorten("abcdef", 4), "abc…");
-        assert_eq!(shorten("abc", 4), "abc");
-    }
-}
-
 /// Draws hand-placed x ticks (a grid line and a label under the axis for each), for axes whose
 /// ticks must sit exactly on chosen values: plotters places its own ticks at round numbers.
 /// `area` is the area the chart was built on; `y_range` spans the plot's y axis.
@@ -312,4 +295,21 @@ pub fn y_ticks<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
         .map_err(fail)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_units() {
+        assert_eq!(fmt_ns(850.0), "850 ns");
+        assert_eq!(fmt_ns(12_345.0), "12.3 µs");
+        assert_eq!(fmt_ns(4_560_000.0), "4.56 ms");
+        assert_eq!(fmt_si(1_234_567.0), "1.23 M");
+        assert_eq!(fmt_si(12.0), "12");
+        assert_eq!(fmt_pct(0.125), "12.5%");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
+    }
 }
