@@ -136,3 +136,39 @@ pub trait WriterPolicy: Send + Debug {
         let _ = info;
     }
 }
+
+pub mod aimd;
+pub mod backoff;
+pub mod breaker;
+pub mod breaker_window;
+pub mod duration;
+pub mod finagle_budget;
+pub mod gate;
+pub mod greedy;
+pub mod grpc_throttle;
+pub mod jitter;
+pub mod karma;
+pub mod monitor;
+pub mod monitored;
+pub mod polly;
+pub mod retry;
+pub mod shape;
+pub mod silo;
+pub mod spec;
+pub mod spec_error;
+pub mod token_bucket;
+
+pub use backoff::{Backoff, BackoffFactory, ShapedBackoff};
+pub use breaker::{BreakerConfig, BreakerFailure, BreakerState, BreakerTransition, CircuitBreaker};
+pub use breaker_window::WindowConfig;
+pub use duration::{DurationError, SpecDuration, parse_duration};
+pub use gate::{FailureKind, Gate, GateHandle};
+pub use jitter::{CapPlacement, Jitter};
+pub use monitor::{ConflictMonitor, MonitorConfig, MonitorSnapshot};
+pub use monitored::Monitored;
+pub use retry::{ErrorRule, RetryPolicy, RetryRules};
+pub use shape::DelayShape;
+pub use spec::{
+    BackoffSpec, BreakerSpec, BudgetSpec, BuiltPolicy, MonitorSpec, PolicySpec, WindowSpec,
+};
+pub use spec_error::PolicySpecError;
