@@ -4,7 +4,7 @@
 //! conflict multiplies it by `decrease`, within `[min_rate, max_rate]`.
 //!
 //! Admission uses the generic cell rate algorithm (GCRA): one atomic "theoretical arrival time"
-//! `tat`; a retry at `now` is admitted if `tat − burst · interval ≤ now`, and then
+//! `tat`; a retry at `now` is admitted if `tat − (burst − 1) · interval ≤ now`, and then
 //! `tat = max(tat, now) + interval`, with `interval = 1 s / rate`. One compare-and-swap per
 //! retry; the rate is a second atomic (an `f64`'s bits).
 
@@ -67,7 +67,8 @@ impl AimdLimiter {
     /// Admits one retry at `now_ns` if the rate allows.
     pub fn try_admit(&self, now_ns: Nanos) -> bool {
         let interval = (SECONDS as f64 / self.rate()) as Nanos;
-        let tolerance = (self.config.burst * interval as f64) as Nanos;
+        // `burst` retries may go back to back: a tolerance of `burst − 1` intervals.
+        let tolerance = ((self.config.burst - 1.0).max(0.0) * interval as f64) as Nanos;
         self.tat
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tat| {
                 (tat.saturating_sub(tolerance) <= now_ns)

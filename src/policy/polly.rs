@@ -11,7 +11,8 @@
 //!
 //! Successive delays telescope, so the *cumulative* wait after `n` retries is
 //! `f(t_n) · median / 1.4`: roughly exponential, but each delay is decorrelated from the last.
-//! The scaling puts the median of the first delay near `median_first_retry_delay`.
+//! The scaling puts the median of the first delay near `median_first_retry_delay` (exactly,
+//! `f(0.5) / 1.4 ≈ 0.9` of it, since `f` is monotone on the first interval).
 
 use rand::Rng;
 
@@ -77,12 +78,12 @@ mod tests {
             .collect();
         firsts.sort_unstable();
         let sample_median = firsts[firsts.len() / 2] as f64;
-        // f(t) for t in [0,1) is monotone, so the median delay is f(0.5)/1.4·median ≈ 0.95·median.
+        // f(t) for t in [0,1) is monotone, so the median delay is f(0.5)/1.4·median ≈ 0.9·median.
         let analytic = polly_intrinsic(0.5) * RP_SCALING_FACTOR * median as f64;
         assert!(
             (sample_median - analytic).abs() < 0.03 * median as f64,
             "{sample_median} vs {analytic}"
         );
-        assert!((sample_median / median as f64 - 1.0).abs() < 0.1);
+        assert!((sample_median / median as f64 - 0.9).abs() < 0.05);
     }
 }

@@ -421,9 +421,19 @@ fn positive(field: &'static str, d: SpecDuration) -> Result<Nanos, PolicySpecErr
     Ok(d.0)
 }
 
-fn cap_at_least(field: &'static str, cap: Nanos, base: Nanos) -> Result<Nanos, PolicySpecError> {
+fn cap_at_least(
+    field: &'static str,
+    cap: Nanos,
+    base_field: &'static str,
+    base: Nanos,
+) -> Result<Nanos, PolicySpecError> {
     if cap < base {
-        Err(PolicySpecError::CapBelowBase { field, cap, base })
+        Err(PolicySpecError::CapBelowBase {
+            field,
+            cap,
+            base_field,
+            base,
+        })
     } else {
         Ok(cap)
     }
@@ -504,7 +514,7 @@ impl PolicySpec {
             BackoffSpec::Linear { base, step, cap } => {
                 let base = positive("backoff.base", *base)?;
                 let cap = cap
-                    .map(|c| cap_at_least("backoff.cap", c.0, base))
+                    .map(|c| cap_at_least("backoff.cap", c.0, "backoff.base", base))
                     .transpose()?;
                 shaped(
                     DelayShape::Linear {
@@ -528,13 +538,13 @@ impl PolicySpec {
                     "a number in [1, 1e6] (below 1 the delay would shrink)",
                 )?;
                 let cap = cap
-                    .map(|c| cap_at_least("backoff.cap", c.0, base))
+                    .map(|c| cap_at_least("backoff.cap", c.0, "backoff.base", base))
                     .transpose()?;
                 shaped(DelayShape::Exponential { base, multiplier }, cap)
             }
             BackoffSpec::Decorrelated { base, cap } => {
                 let base = positive("backoff.base", *base)?;
-                let cap = cap_at_least("backoff.cap", cap.0, base)?;
+                let cap = cap_at_least("backoff.cap", cap.0, "backoff.base", base)?;
                 shaped(DelayShape::Decorrelated { base }, Some(cap))
             }
             BackoffSpec::PollyDecorrelatedV2 {
@@ -555,7 +565,7 @@ impl PolicySpec {
             }
             BackoffSpec::Karma { base, cap } | BackoffSpec::Polka { base, cap } => {
                 let base = positive("backoff.base", *base)?;
-                let cap = cap_at_least("backoff.cap", cap.0, base)?;
+                let cap = cap_at_least("backoff.cap", cap.0, "backoff.base", base)?;
                 let flavor = if matches!(self.backoff, BackoffSpec::Karma { .. }) {
                     KarmaFlavor::Karma
                 } else {
@@ -565,12 +575,12 @@ impl PolicySpec {
             }
             BackoffSpec::Greedy { base, cap } => {
                 let base = positive("backoff.base", *base)?;
-                let cap = cap_at_least("backoff.cap", cap.0, base)?;
+                let cap = cap_at_least("backoff.cap", cap.0, "backoff.base", base)?;
                 Arc::new(Greedy::new(base, cap))
             }
             BackoffSpec::Silo { min, max } => {
                 let min = positive("backoff.min", *min)?;
-                let max = cap_at_least("backoff.max", max.0, min)?;
+                let max = cap_at_least("backoff.max", max.0, "backoff.min", min)?;
                 Arc::new(SiloBackoff::new(min, max))
             }
         })
@@ -644,7 +654,7 @@ impl PolicySpec {
         let cap = spec
             .open_cap
             .map_or(open.saturating_mul(defaults::OPEN_CAP_FACTOR), |c| c.0);
-        let cap = cap_at_least("breaker.open_cap", cap, open)?;
+        let cap = cap_at_least("breaker.open_cap", cap, "breaker.open_duration", open)?;
         let probes = spec.half_open_probes.unwrap_or(defaults::HALF_OPEN_PROBES);
         check(
             "breaker.half_open_probes",

@@ -30,7 +30,9 @@ pub enum PolicySpecError {
         field: &'static str,
         /// The cap given.
         cap: Nanos,
-        /// The base it must not be below.
+        /// The field it must not be below.
+        base_field: &'static str,
+        /// That field's value.
         base: Nanos,
     },
     /// Both `max_attempts` and `max_retries` were given. Fix: give one.
@@ -62,9 +64,14 @@ impl fmt::Display for PolicySpecError {
             } => {
                 write!(f, "policy field `{field}` is {value}; expected {expected}")
             }
-            PolicySpecError::CapBelowBase { field, cap, base } => write!(
+            PolicySpecError::CapBelowBase {
+                field,
+                cap,
+                base_field,
+                base,
+            } => write!(
                 f,
-                "policy field `{field}` ({}) is below the base delay ({}); expected a cap ≥ base",
+                "policy field `{field}` ({}) is below `{base_field}` ({}); expected `{field}` ≥ `{base_field}`",
                 format_duration(*cap),
                 format_duration(*base)
             ),
