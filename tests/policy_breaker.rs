@@ -368,3 +368,32 @@ fn threads_failing_together_trip_it_once() {
     assert_eq!(b.transitions(), 1);
     assert!(rejected > 0);
 }
+
+#[test]
+fn give_up_mode_counts_operations_not_attempts() {
+    use retrylab::policy::{AttemptInfo, FailureKind, Gate};
+    let mut c = config(WindowConfig::Consecutive { failures: 2 });
+    c.failure_on = BreakerFailure::GiveUp;
+    let b = Arc::new(CircuitBreaker::new(c));
+    let mut h = Arc::clone(&b).handle();
+    let at = |attempt| AttemptInfo {
+        attempt,
+        op_started_ns: 0,
+        now_ns: 0,
+        work: 0,
+    };
+    // An operation with three conflicts that then commits is one successful call.
+    for n in 1..=3 {
+        assert_eq!(h.admit(&at(n), None), retrylab::policy::Admission::Proceed);
+        h.on_failure(&at(n), FailureKind::Conflict);
+    }
+    h.on_commit(&at(4));
+    assert_eq!(b.state(), Closed);
+    // Two abandoned operations in a row trip it.
+    for _ in 0..2 {
+        assert_eq!(h.admit(&at(1), None), retrylab::policy::Admission::Proceed);
+        h.on_failure(&at(1), FailureKind::Conflict);
+        h.on_abandon(&at(1));
+    }
+    assert_eq!(b.state(), Open);
+}
