@@ -133,19 +133,19 @@ const BAD_SPECS: &[(&str, &[&str])] = &[
     ),
     (
         "backoff = { kind = \"exponential\", base = \"10 parsecs\" }",
-        &["parsecs", "ms"],
+        &["`base`", "parsecs", "ms"],
     ),
     (
         "backoff = { kind = \"exponential\", base = \"-5ms\" }",
-        &["negative"],
+        &["`base`", "negative"],
     ),
     (
         "backoff = { kind = \"exponential\", base = -5 }",
-        &["negative"],
+        &["`base`", "negative"],
     ),
     (
         "backoff = { kind = \"exponential\", base = 1.5 }",
-        &["integer nanoseconds"],
+        &["`base`", "integer nanoseconds"],
     ),
     (
         "backoff = { kind = \"exponential\", base = \"10ms\", factor = 2 }",
@@ -158,6 +158,15 @@ const BAD_SPECS: &[(&str, &[&str])] = &[
     ("max_attempts = 0", &["max_attempts", "at least 1"]),
     ("max_retries = -1", &["max_retries"]),
     ("deadline = \"0s\"", &["deadline", "> 0"]),
+    ("deadline = \"5 fortnights\"", &["deadline", "fortnights"]),
+    (
+        "budget = { kind = \"finagle\", ttl = \"ten seconds\" }",
+        &["`ttl`", "ten seconds"],
+    ),
+    (
+        "breaker = { window = { kind = \"time\", length = \"1 hour\" } }",
+        &["`length`", "hour"],
+    ),
     (
         "jitter = { kind = \"proportional\", factor = 1.5 }",
         &["jitter.factor", "[0, 1]"],

@@ -102,6 +102,39 @@ pub mod defaults {
     pub const TOP_K: usize = 10;
 }
 
+/// Named duration deserialisers for the fields of tagged tables, whose parse errors would
+/// otherwise not say which field held the bad duration (serde buffers tagged enums, losing the
+/// key): each prefixes the error with the field's name.
+mod named {
+    use serde::de::{Deserialize, Deserializer, Error};
+
+    use super::SpecDuration;
+
+    macro_rules! named_durations {
+        ($($field:ident / $opt:ident),* $(,)?) => {$(
+            pub(super) fn $field<'de, D: Deserializer<'de>>(d: D) -> Result<SpecDuration, D::Error> {
+                SpecDuration::deserialize(d).map_err(|e| D::Error::custom(format!("`{}`: {e}", stringify!($field))))
+            }
+            #[allow(dead_code, reason = "not every field is optional somewhere")]
+            pub(super) fn $opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SpecDuration>, D::Error> {
+                $field(d).map(Some)
+            }
+        )*};
+    }
+
+    named_durations!(
+        delay / opt_delay,
+        base / opt_base,
+        step / opt_step,
+        cap / opt_cap,
+        median_first_retry_delay / opt_median_first_retry_delay,
+        min / opt_min,
+        max / opt_max,
+        length / opt_length,
+        ttl / opt_ttl,
+    );
+}
+
 /// The delay shape (or contention manager) of a spec.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -113,66 +146,84 @@ pub enum BackoffSpec {
     /// The same delay every retry.
     Constant {
         /// The delay (zero allowed).
+        #[serde(deserialize_with = "named::delay")]
         delay: SpecDuration,
     },
     /// `base + step · (n − 1)`, capped.
     Linear {
         /// The first delay (> 0).
+        #[serde(deserialize_with = "named::base")]
         base: SpecDuration,
         /// Added per retry (default: `base`).
+        #[serde(default, deserialize_with = "named::opt_step")]
         step: Option<SpecDuration>,
         /// The largest delay (default: none).
+        #[serde(default, deserialize_with = "named::opt_cap")]
         cap: Option<SpecDuration>,
     },
     /// `base · multiplier^(n − 1)`, capped.
     Exponential {
         /// The first delay (> 0).
+        #[serde(deserialize_with = "named::base")]
         base: SpecDuration,
         /// Growth per retry (≥ 1, default 2).
         multiplier: Option<f64>,
         /// The largest delay (default: none).
+        #[serde(default, deserialize_with = "named::opt_cap")]
         cap: Option<SpecDuration>,
     },
     /// AWS decorrelated jitter: `min(cap, random(base, 3 · prev))`.
     Decorrelated {
         /// The smallest delay (> 0).
+        #[serde(deserialize_with = "named::base")]
         base: SpecDuration,
         /// The largest delay (≥ base).
+        #[serde(deserialize_with = "named::cap")]
         cap: SpecDuration,
     },
     /// Polly v8's exponential-with-jitter (decorrelated jitter V2).
     PollyDecorrelatedV2 {
         /// The median of the first delay (> 0).
+        #[serde(deserialize_with = "named::median_first_retry_delay")]
         median_first_retry_delay: SpecDuration,
         /// The largest delay (default: none).
+        #[serde(default, deserialize_with = "named::opt_cap")]
         cap: Option<SpecDuration>,
     },
     /// Karma contention manager: `min(cap, base · n) / (1 + work)`.
     Karma {
         /// Interval unit (> 0).
+        #[serde(deserialize_with = "named::base")]
         base: SpecDuration,
         /// Largest interval (≥ base).
+        #[serde(deserialize_with = "named::cap")]
         cap: SpecDuration,
     },
     /// Polka contention manager: `u · min(cap, base · 2^(n−1)) / (1 + work)`.
     Polka {
         /// Interval unit (> 0).
+        #[serde(deserialize_with = "named::base")]
         base: SpecDuration,
         /// Largest interval (≥ base).
+        #[serde(deserialize_with = "named::cap")]
         cap: SpecDuration,
     },
     /// Greedy / timestamp contention manager: oldest operation retries at once.
     Greedy {
         /// Younger writers' first interval (> 0).
+        #[serde(deserialize_with = "named::base")]
         base: SpecDuration,
         /// Younger writers' largest interval (≥ base).
+        #[serde(deserialize_with = "named::cap")]
         cap: SpecDuration,
     },
     /// Silo's per-writer backoff: doubled per conflict, halved per commit, kept across operations.
     Silo {
         /// The first delay (> 0).
+        #[serde(deserialize_with = "named::min")]
         min: SpecDuration,
         /// The largest delay (≥ min).
+        #[serde(deserialize_with = "named::max")]
         max: SpecDuration,
     },
 }
@@ -219,6 +270,7 @@ pub enum WindowSpec {
     /// Calls in the last `length` (default 10 ms), in `buckets` slices (default 10).
     Time {
         /// The window's length (> 0).
+        #[serde(default, deserialize_with = "named::opt_length")]
         length: Option<SpecDuration>,
         /// Slices (1..=1000).
         buckets: Option<u32>,
@@ -285,6 +337,7 @@ pub enum BudgetSpec {
     /// Finagle / tower retry budget (defaults ttl 10 s, 10 retries/s, 20 %).
     Finagle {
         /// How long deposits and withdrawals count (> 0).
+        #[serde(default, deserialize_with = "named::opt_ttl")]
         ttl: Option<SpecDuration>,
         /// Reserve, in retries per second (≥ 0).
         min_retries_per_sec: Option<f64>,
