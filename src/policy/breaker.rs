@@ -12,6 +12,8 @@
 //! Lock-free: the state, the probe counts and the time the state was entered are packed in one
 //! `u64` changed by compare-and-swap; the window is atomics. Transitions are counted and logged
 //! (the log takes a mutex, but only when the state changes, never on the decision path).
+//! The time a state was entered is kept in units of 1024 ns, so open durations are honoured to
+//! within about a microsecond (a phase may end up to 1 µs early).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -5,6 +5,20 @@
 //! Library defaults marked *seconds-scale* are meant for remote services; against an in-memory
 //! store (appends well under a microsecond) they mostly measure waiting. The `-us` variants and
 //! the gate presets scale delays to microseconds.
+//!
+//! Where the library defaults come from:
+//! - resilience4j `RetryConfig`: `maxAttempts` 3 (counting the first call), `waitDuration` 500 ms,
+//!   fixed; its randomized wait (factor 0.5 by default) is the `proportional` jitter.
+//! - Polly v8 `RetryStrategyOptions`: `BackoffType` Constant, `Delay` 2 s, `MaxRetryAttempts` 3
+//!   (not counting the first call), `UseJitter` false (pollydocs.org API reference).
+//! - AWS SDKs, standard retry mode: 3 attempts (AWS SDKs and Tools reference guide); full jitter on
+//!   an exponential capped at 20 s; retry quota 500 tokens, 5 per retry, 10 per timeout retry, 1
+//!   back per success without retry (the AWS SDK for JavaScript v3's `INITIAL_RETRY_TOKENS`,
+//!   `RETRY_COST`, `TIMEOUT_RETRY_COST`, `NO_RETRY_INCREMENT`). The base delay differs by SDK:
+//!   100 ms in the JavaScript and Java SDKs (used here), 1 s in botocore.
+//! - gRPC: gRFC A6's `retryThrottling` example (`maxTokens` 10, `tokenRatio` 0.1); `maxAttempts`
+//!   is limited to 5 by gRPC.
+//! - Finagle `RetryBudget`: ttl 10 s, `minRetriesPerSec` 10, `percentCanRetry` 0.2.
 
 use super::spec::PolicySpec;
 use super::spec_error::PolicySpecError;
