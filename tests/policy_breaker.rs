@@ -397,3 +397,111 @@ fn give_up_mode_counts_operations_not_attempts() {
     }
     assert_eq!(b.state(), Open);
 }
+
+/// A naive, sequential reference breaker (count window), written from the documented rules.
+struct Model {
+    cfg: BreakerConfig,
+    size: usize,
+    state: BreakerState,
+    window: std::collections::VecDeque<bool>,
+    opened_at: u64,
+    reopens: i32,
+    probes_ok: u32,
+}
+
+impl Model {
+    fn new(cfg: BreakerConfig, size: usize) -> Self {
+        Model {
+            cfg,
+            size,
+            state: Closed,
+            window: Default::default(),
+            opened_at: 0,
+            reopens: 0,
+            probes_ok: 0,
+        }
+    }
+
+    fn open(&mut self, now: u64) {
+        self.state = Open;
+        // The breaker keeps state-entry times in 1024 ns units.
+        self.opened_at = now >> 10 << 10;
+    }
+
+    /// One call at `now`: whether it was admitted.
+    fn call(&mut self, now: u64, failed: bool) -> bool {
+        if self.state == Open {
+            let d = (self.cfg.open_duration_ns as f64 * self.cfg.open_multiplier.powi(self.reopens))
+                as u64;
+            if now < self.opened_at + d.min(self.cfg.open_cap_ns) {
+                return false;
+            }
+            self.state = HalfOpen;
+            self.probes_ok = 0;
+        }
+        match self.state {
+            Closed => {
+                self.window.push_back(failed);
+                if self.window.len() > self.size {
+                    self.window.pop_front();
+                }
+                let calls = self.window.len() as f64;
+                let failures = self.window.iter().filter(|&&f| f).count() as f64;
+                if failed
+                    && calls >= f64::from(self.cfg.minimum_calls)
+                    && failures >= self.cfg.failure_rate_threshold * calls
+                {
+                    self.open(now);
+                    self.reopens = 0;
+                    self.window.clear();
+                }
+            }
+            HalfOpen if failed => {
+                self.open(now);
+                self.reopens += 1;
+            }
+            HalfOpen => {
+                self.probes_ok += 1;
+                if self.probes_ok >= self.cfg.half_open_probes {
+                    self.state = Closed;
+                    self.window.clear();
+                    self.reopens = 0;
+                }
+            }
+            Open => unreachable!("handled above"),
+        }
+        true
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_breaker_matches_a_naive_model(
+        steps in proptest::collection::vec((0u64..150, 0u8..=255), 1..300),
+        fail_percent in 5u8..95,
+        size in 1u32..12,
+        threshold_tenths in 1u32..=10,
+        minimum_calls in 1u32..8,
+        probes in 1u32..4,
+    ) {
+        let mut cfg = config(WindowConfig::Count { size });
+        // Thresholds in tenths so that exact ties (rate == threshold) occur and are checked.
+        cfg.failure_rate_threshold = f64::from(threshold_tenths) / 10.0;
+        cfg.minimum_calls = minimum_calls;
+        cfg.half_open_probes = probes;
+        let breaker = CircuitBreaker::new(cfg);
+        let mut model = Model::new(cfg, size as usize);
+        let mut now = 0u64;
+        for (i, (dt_us, draw)) in steps.into_iter().enumerate() {
+            now += dt_us * US;
+            let failed = u32::from(draw) * 100 < u32::from(fail_percent) * 256;
+            let permit = breaker.try_acquire(now);
+            if let Some(p) = permit {
+                breaker.record(p, now, failed);
+            }
+            let admitted = model.call(now, failed);
+            proptest::prop_assert_eq!(permit.is_some(), admitted, "step {}", i);
+            proptest::prop_assert_eq!(breaker.state(), model.state, "step {}", i);
+        }
+    }
+}
