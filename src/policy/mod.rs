@@ -10,6 +10,24 @@
 //! A [`Policy`] is built once per pool (from a spec) and shared; each writer gets its own
 //! [`WriterPolicy`] from [`Policy::writer`], holding per-writer state (the previous delay of a
 //! decorrelated jitter, say) and handles to the pool's shared gates.
+//!
+//! # Where things are
+//!
+//! | concept | file |
+//! |---|---|
+//! | a policy from TOML, validated; presets; the `list` catalogue | [`spec`], [`spec_error`], [`presets`], [`catalog`], [`duration`] |
+//! | the retry policy: limits, deadline, refresh, non-conflict errors | [`retry`] |
+//! | delay shapes (constant, linear, exponential, AWS decorrelated) | [`shape`], [`backoff`] |
+//! | jitter (full, equal, proportional, additive) and cap placement | [`jitter`] |
+//! | Polly v8's decorrelated jitter V2 | [`polly`] |
+//! | contention managers: Karma / Polka, Greedy, Silo | [`karma`], [`greedy`], [`silo`] |
+//! | gates: the shared-state contract | [`gate`] |
+//! | circuit breaker and its sliding windows | [`breaker`], [`breaker_window`] |
+//! | retry budgets: AWS token bucket, gRPC throttling, Finagle budget, AIMD | [`token_bucket`], [`grpc_throttle`], [`finagle_budget`], [`aimd`] |
+//! | conflict monitoring and the `Monitored` wrapper | [`monitor`], [`monitored`] |
+//!
+//! Only version conflicts are retried as conflicts; any other store error follows the policy's
+//! separate rule ([`ErrorRule`], default: give up `NotRetryable`).
 
 use std::fmt::Debug;
 
@@ -136,4 +154,43 @@ pub trait WriterPolicy: Send + Debug {
         let _ = info;
     }
 }
+
+pub mod aimd;
+pub mod backoff;
+pub mod breaker;
+pub mod breaker_window;
+pub mod catalog;
+pub mod duration;
+pub mod finagle_budget;
+pub mod gate;
+pub mod greedy;
+pub mod grpc_throttle;
+pub mod jitter;
+pub mod karma;
+pub mod monitor;
+pub mod monitored;
+pub mod polly;
+pub mod presets;
+pub mod retry;
+pub mod shape;
+pub mod silo;
 pub mod spec;
+pub mod spec_error;
+pub mod token_bucket;
+
+pub use backoff::{Backoff, BackoffFactory, ShapedBackoff};
+pub use breaker::{BreakerConfig, BreakerFailure, BreakerState, BreakerTransition, CircuitBreaker};
+pub use breaker_window::WindowConfig;
+pub use catalog::{KindInfo, ParamInfo, policy_kinds, preset_list};
+pub use duration::{DurationError, SpecDuration, parse_duration};
+pub use gate::{FailureKind, Gate, GateHandle};
+pub use jitter::{CapPlacement, Jitter};
+pub use monitor::{ConflictMonitor, MonitorConfig, MonitorSnapshot};
+pub use monitored::Monitored;
+pub use presets::Preset;
+pub use retry::{ErrorRule, RetryPolicy, RetryRules};
+pub use shape::DelayShape;
+pub use spec::{
+    BackoffSpec, BreakerSpec, BudgetSpec, BuiltPolicy, MonitorSpec, PolicySpec, WindowSpec,
+};
+pub use spec_error::PolicySpecError;

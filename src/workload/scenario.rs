@@ -364,13 +364,8 @@ impl<'de> Deserialize<'de> for PolicyChoice {
                 f.write_str("a preset name (see `retrylab list`) or a policy table")
             }
             fn visit_str<E: de::Error>(self, name: &str) -> Result<PolicyChoice, E> {
-                match PolicySpec::preset(name) {
-                    Some(_) => Ok(PolicyChoice::Preset(name.to_owned())),
-                    None => Err(E::custom(format!(
-                        "unknown policy preset `{name}`; known presets: {}",
-                        crate::policy::spec::preset_names().join(", ")
-                    ))),
-                }
+                PolicySpec::preset(name).map_err(E::custom)?;
+                Ok(PolicyChoice::Preset(name.to_owned()))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PolicyChoice, A::Error> {
                 let spec = PolicySpec::deserialize(de::value::MapAccessDeserializer::new(map))?;

@@ -1,0 +1,132 @@
+//! The conflict monitor shared by threads: nothing lost, estimates never below the truth.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use retrylab::policy::{ConflictMonitor, MonitorConfig};
+use retrylab::store::VersionConflict;
+
+#[test]
+fn threads_recording_together_lose_nothing() {
+    const THREADS: u64 = 4;
+    const PER_THREAD: u64 = 10_000;
+    let monitor = Arc::new(ConflictMonitor::new(MonitorConfig {
+        stale_threshold: 5,
+        emit_events: false,
+    }));
+    let barrier = Arc::new(Barrier::new(THREADS as usize));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (monitor, barrier) = (Arc::clone(&monitor), Arc::clone(&barrier));
+            thread::spawn(move || {
+                barrier.wait();
+                for i in 0..PER_THREAD {
+                    // Actor 0 gets half the conflicts; actors 1..=500 share the rest.
+                    let actor = if i % 2 == 0 { 0 } else { 1 + (i * 7 + t) % 500 };
+                    // Every tenth conflict is 9 versions stale.
+                    let current = if i % 10 == 0 { 108 } else { 100 };
+                    monitor.record(&VersionConflict {
+                        actor,
+                        current,
+                        attempted: 100,
+                    });
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("thread");
+    }
+    let total = THREADS * PER_THREAD;
+    assert_eq!(monitor.conflicts(), total);
+    assert_eq!(monitor.stale_alerts(), total / 10);
+    assert!(monitor.estimate(0) >= total / 2);
+    // The count-min bound: at most 2N/width over the truth with high probability; here well under.
+    assert!(monitor.estimate(0) <= total / 2 + 2 * total / 1024);
+    assert_eq!(monitor.hottest(1)[0].0, 0);
+    let hist = monitor.staleness_histogram();
+    assert_eq!(hist.iter().map(|b| b.count).sum::<u64>(), total);
+    assert_eq!(
+        hist.iter().find(|b| b.low == 8).map(|b| b.count),
+        Some(total / 10)
+    );
+}
+
+mod events {
+    //! A minimal `tracing` subscriber that keeps the fields of every event, to check the
+    //! monitor's structured alerts without a logging crate.
+
+    use std::fmt::Debug;
+    use std::sync::{Arc, Mutex};
+
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    /// Each event's fields as `name=value` strings.
+    pub(crate) type Captured = Arc<Mutex<Vec<Vec<String>>>>;
+
+    pub(crate) struct Capture(pub(crate) Captured);
+
+    struct Fields(Vec<String>);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+            self.0.push(format!("{}={value:?}", field.name()));
+        }
+    }
+
+    impl Subscriber for Capture {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut fields = Fields(Vec::new());
+            event.record(&mut fields);
+            self.0.lock().expect("not poisoned").push(fields.0);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+}
+
+#[test]
+fn stale_reads_are_emitted_as_structured_warnings() {
+    let captured = events::Captured::default();
+    let monitor = ConflictMonitor::new(MonitorConfig {
+        stale_threshold: 5,
+        emit_events: true,
+    });
+    tracing::subscriber::with_default(events::Capture(Arc::clone(&captured)), || {
+        monitor.record(&VersionConflict {
+            actor: 3,
+            current: 10,
+            attempted: 10,
+        }); // staleness 1: quiet
+        monitor.record(&VersionConflict {
+            actor: 4,
+            current: 20,
+            attempted: 12,
+        }); // staleness 9: alert
+    });
+    let events = captured.lock().expect("not poisoned").clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    for field in [
+        "actor=4",
+        "current=20",
+        "attempted=12",
+        "staleness=9",
+        "message=stale read",
+    ] {
+        assert!(
+            events[0].iter().any(|f| f == field),
+            "missing {field} in {:?}",
+            events[0]
+        );
+    }
+}
