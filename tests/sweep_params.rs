@@ -133,3 +133,73 @@ fn argument_shape_is_checked() {
             .contains("below the start")
     );
 }
+
+const MIXED: &str = r#"
+name = "mixed"
+[run]
+actors = 10
+duration = "10ms"
+[[pools]]
+name = "baseline"
+writers = 2
+policy = "immediate"
+[[pools]]
+name = "jittered"
+writers = 2
+policy = "exponential-full-jitter"
+"#;
+
+#[test]
+fn every_pool_means_every_pool_whose_policy_takes_the_field() {
+    let points = spec(&["base_delay=20us,40us"])
+        .scenarios(MIXED, "mixed.toml")
+        .unwrap();
+    let s = &points[0].2;
+    let jittered = s.pools[1].policy.spec().to_toml_string();
+    assert!(jittered.contains("base = \"20us\""), "{jittered}");
+    assert!(
+        jittered.contains("kind = \"full\""),
+        "the preset's jitter survives: {jittered}"
+    );
+    let baseline = s.pools[0].policy.spec();
+    assert_eq!(
+        baseline,
+        retrylab::policy::spec::PolicySpec::preset("immediate").unwrap()
+    );
+    assert_eq!(
+        points[1].2.pools[1]
+            .policy
+            .spec()
+            .to_toml_string()
+            .contains("base = \"40us\""),
+        true
+    );
+}
+
+#[test]
+fn a_value_no_policy_takes_says_why_for_each_pool() {
+    let only_immediate = MIXED.replace("exponential-full-jitter", "immediate");
+    let err = spec(&["base_delay=20us"])
+        .scenarios(&only_immediate, "m.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("fits no pool's policy") && err.contains("baseline"),
+        "{err}"
+    );
+    // A cap below the base is refused by the policy's own validation.
+    let err = spec(&["cap=1us"])
+        .scenarios(MIXED, "m.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("jittered"), "{err}");
+}
+
+#[test]
+fn a_value_equal_to_the_presets_own_is_still_set() {
+    // exponential-full-jitter's base is 10us already.
+    let points = spec(&["base_delay=10us,20us"])
+        .scenarios(MIXED, "mixed.toml")
+        .unwrap();
+    assert_eq!(points.len(), 2);
+}

@@ -5,10 +5,14 @@
 //! Paths are dot-separated keys. Inside the `pools` array a segment picks pools: `*` for
 //! every pool, a number for the pool at that position (from 0), or a pool's name.
 //!
-//! With `*`, a pool that lacks the table a value goes into (a policy with no `breaker`, say) is
-//! left alone, so a baseline pool can share a sweep with the pools being tuned; the leaf key
-//! itself is created where missing. A named or numbered pool gets missing tables created.
+//! With `*`, a pool that lacks the table a value goes into (a policy with no `breaker`, say), or
+//! whose policy does not take the field (`base` on an `immediate` backoff), is left alone, so a
+//! baseline pool can share a sweep with the pools being tuned; the leaf key itself is created
+//! where missing. A named or numbered pool gets missing tables created.
+//! Setting a policy's `max_attempts` removes its `max_retries` and the other way round (a
+//! policy takes one limit).
 
+use crate::policy::spec::PolicySpec;
 use crate::workload::scenario::Scenario;
 
 /// Short names for the parameters people sweep most, with the path each stands for.
@@ -39,6 +43,13 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("breaker_open", "pools.*.policy.breaker.open_duration"),
 ];
 
+/// Keys a policy accepts only one of: setting the first removes the second, so sweeping
+/// `max_attempts` over a preset that counts `max_retries` replaces its limit.
+const EXCLUSIVE: [(&str, &str); 2] = [
+    ("max_attempts", "max_retries"),
+    ("max_retries", "max_attempts"),
+];
+
 /// Why a parameter could not be set.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -64,6 +75,17 @@ pub enum ParamError {
         name: String,
         /// The path it stands for.
         path: String,
+    },
+    /// No pool's policy accepts the value (each pool's reason is listed). Fix the value, or
+    /// name a pool whose policy has the field.
+    #[error("sweep parameter `{name}` ({path}) fits no pool's policy: {reasons}")]
+    Rejected {
+        /// The name given.
+        name: String,
+        /// The path it stands for.
+        path: String,
+        /// Each pool's reason.
+        reasons: String,
     },
     /// A path goes through a value that is not a table (`run.actors.x`). Shorten the path.
     #[error(
@@ -150,32 +172,77 @@ impl ParamPath {
         value: &toml::Value,
         under_wildcard: bool,
     ) -> Result<usize, ParamError> {
+        let mut rejected = Vec::new();
+        let n = self.set_inner(node, segs, depth, value, under_wildcard, &mut rejected)?;
+        if n == 0 && !rejected.is_empty() {
+            return Err(ParamError::Rejected {
+                name: self.name.clone(),
+                path: self.path.clone(),
+                reasons: rejected.join("; "),
+            });
+        }
+        Ok(n)
+    }
+
+    fn set_inner(
+        &self,
+        node: &mut toml::Value,
+        segs: &[&str],
+        depth: usize,
+        value: &toml::Value,
+        under_wildcard: bool,
+        rejected: &mut Vec<String>,
+    ) -> Result<usize, ParamError> {
         let seg = segs[depth];
         let last = depth + 1 == segs.len();
         match node {
             toml::Value::Array(items) => {
+                let into_policy = segs.get(depth + 1) == Some(&"policy") && depth + 2 < segs.len();
                 let mut n = 0;
                 for (i, item) in items.iter_mut().enumerate() {
                     let picked = seg == "*"
                         || seg.parse::<usize>().is_ok_and(|k| k == i)
                         || item.get("name").and_then(|v| v.as_str()) == Some(seg);
-                    if picked && !last {
-                        n += self.set_at(
-                            item,
-                            segs,
-                            depth + 1,
-                            value,
-                            under_wildcard || seg == "*",
-                        )?;
-                    } else if picked {
+                    if !picked {
+                        continue;
+                    }
+                    if last {
                         *item = value.clone();
                         n += 1;
+                    } else if seg == "*" && into_policy {
+                        // Every pool: a pool whose policy does not take this field (a baseline
+                        // with `immediate` backoff has no `base`) keeps its policy unchanged.
+                        let mut edited = item.clone();
+                        let set =
+                            self.set_inner(&mut edited, segs, depth + 1, value, true, rejected)?;
+                        let problem = match (item.get("policy"), edited.get("policy")) {
+                            (Some(_), Some(after)) => policy_problem(after, &segs[depth + 2..]),
+                            _ => None,
+                        };
+                        match problem {
+                            Some(problem) if set > 0 => {
+                                let pool = item.get("name").and_then(|v| v.as_str()).unwrap_or("?");
+                                rejected.push(format!("pool `{pool}`: {problem}"));
+                            }
+                            _ => {
+                                *item = edited;
+                                n += set;
+                            }
+                        }
+                    } else {
+                        let wildcard = under_wildcard || seg == "*";
+                        n += self.set_inner(item, segs, depth + 1, value, wildcard, rejected)?;
                     }
                 }
                 Ok(n)
             }
             toml::Value::Table(table) => {
                 if last {
+                    for (key, rival) in EXCLUSIVE {
+                        if seg == key {
+                            table.remove(rival);
+                        }
+                    }
                     table.insert(seg.to_owned(), value.clone());
                     return Ok(1);
                 }
@@ -186,7 +253,7 @@ impl ParamPath {
                     table.insert(seg.to_owned(), toml::Value::Table(toml::map::Map::new()));
                 }
                 let child = table.get_mut(seg).expect("inserted above");
-                self.set_at(child, segs, depth + 1, value, under_wildcard)
+                self.set_inner(child, segs, depth + 1, value, under_wildcard, rejected)
             }
             _ => Err(ParamError::NotATable {
                 name: self.name.clone(),
@@ -195,6 +262,30 @@ impl ParamPath {
             }),
         }
     }
+}
+
+/// Why the edited policy table `policy` is unusable, or ignores the field at `field` (serde
+/// accepts and drops fields a backoff kind does not have, like `base` on `immediate`), if
+/// either is so.
+fn policy_problem(policy: &toml::Value, field: &[&str]) -> Option<String> {
+    let spec = match policy.clone().try_into::<PolicySpec>() {
+        Ok(spec) => spec,
+        Err(e) => return Some(e.to_string().trim_end().to_owned()),
+    };
+    if let Err(e) = spec.build() {
+        return Some(e.to_string());
+    }
+    // The field survives a round trip through the spec only if the policy has it.
+    let kept = toml::Value::try_from(&spec).ok().is_some_and(|mut v| {
+        field.iter().all(|seg| match v.get(*seg) {
+            Some(child) => {
+                v = child.clone();
+                true
+            }
+            None => false,
+        })
+    });
+    (!kept).then(|| format!("its policy has no field `{}`", field.join(".")))
 }
 
 /// Replaces each pool's preset policy name with the preset's table, so a field of it can be

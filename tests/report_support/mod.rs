@@ -125,7 +125,8 @@ pub fn drive(scenario: &Scenario) -> Results {
     }
 }
 
-/// A two-pool contention scenario the stub and the real policy specs both accept.
+/// A two-pool contention scenario: both pools retry at once, one until it commits (up to 50
+/// attempts), one gives up after two.
 pub const TWO_POOLS: &str = r#"
 name = "two-pools"
 seed = 7
@@ -137,11 +138,11 @@ window = "1ms"
 [[pools]]
 name = "patient"
 writers = 6
-policy = { name = "patient", max_attempts = 50 }
+policy = { name = "patient", backoff = { kind = "immediate" }, max_attempts = 50 }
 [[pools]]
 name = "give-up-fast"
 writers = 6
-policy = { name = "give-up-fast", max_attempts = 2 }
+policy = { name = "give-up-fast", backoff = { kind = "immediate" }, max_attempts = 2 }
 "#;
 
 /// Results of [`TWO_POOLS`], driven.
