@@ -197,3 +197,14 @@ fn a_value_equal_to_the_presets_own_is_still_set() {
         .unwrap();
     assert_eq!(points.len(), 2);
 }
+
+#[test]
+fn the_default_folder_is_stable_so_a_rerun_resumes() {
+    let axes = spec(&["writers=1,2", "pools.*.policy.backoff.base=1us"]).axes();
+    let dir =
+        retrylab::sweep::manifest::default_dir(std::path::Path::new("reports"), "hot actor", &axes);
+    assert_eq!(
+        dir,
+        std::path::Path::new("reports/sweep-hot_actor-writers-pools._.policy.backoff.base")
+    );
+}

@@ -7,7 +7,7 @@ use super::table::Table;
 /// One block of a report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Block {
-    /// A heading of level 1 to 3.
+    /// A heading: 1 for a section, 2 for a subsection (the report's title sits above both).
     Heading(u8, String),
     /// A paragraph of plain text.
     Paragraph(String),

@@ -65,10 +65,13 @@ pub fn page(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         escape(title)
     );
+    let _ = writeln!(out, "<h1>{}</h1>", escape(title));
     for block in blocks {
         match block {
             Block::Heading(level, text) => {
-                let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(text));
+                // The page title is the only h1; section levels start below it.
+                let h = level + 1;
+                let _ = writeln!(out, "<h{h}>{}</h{h}>", escape(text));
             }
             Block::Paragraph(text) => {
                 let _ = writeln!(out, "<p>{}</p>", escape(text));

@@ -150,7 +150,8 @@ fn runs_document(
                 format!("Run {}: {}", i + 1, r.scenario_name),
             ));
         }
-        run_blocks(r, &prefix, &palette, charts_dir, &mut blocks)?;
+        let level = if runs.len() == 1 { 1 } else { 2 };
+        run_blocks(r, &prefix, level, &palette, charts_dir, &mut blocks)?;
         let json = serde_json::to_string_pretty(r).map_err(|e| ReportError::Parse {
             path: data_dir.join(&results_name),
             message: e.to_string(),
@@ -173,12 +174,13 @@ fn runs_document(
 fn run_blocks(
     r: &Results,
     prefix: &str,
+    level: u8,
     palette: &Palette,
     charts_dir: &Path,
     blocks: &mut Vec<Block>,
 ) -> Result<(), ReportError> {
     let p = prefix.to_owned();
-    blocks.push(Block::Heading(2, "Summary".into()));
+    blocks.push(Block::Heading(level, "Summary".into()));
     if r.partial {
         blocks.push(Block::Paragraph(
             "This run was interrupted: the figures cover only the part that ran.".into(),
@@ -231,15 +233,15 @@ fn run_blocks(
             charts_dir,
         )?,
     ];
-    blocks.push(Block::Heading(2, "Charts".into()));
+    blocks.push(Block::Heading(level, "Charts".into()));
     blocks.extend(rendered.into_iter().map(Block::Chart));
-    blocks.push(Block::Heading(2, "Conflict analysis".into()));
+    blocks.push(Block::Heading(level, "Conflict analysis".into()));
     blocks.push(Block::Table(table::conflict_analysis(r)));
-    blocks.push(Block::Heading(2, "Store integrity audit".into()));
+    blocks.push(Block::Heading(level, "Store integrity audit".into()));
     blocks.push(Block::Table(table::integrity(r)));
-    blocks.push(Block::Heading(2, "What ran, where".into()));
+    blocks.push(Block::Heading(level, "What ran, where".into()));
     blocks.push(Block::Table(table::run_facts(r)));
-    blocks.push(Block::Heading(2, "Scenario".into()));
+    blocks.push(Block::Heading(level, "Scenario".into()));
     blocks.push(Block::Code {
         lang: "toml".into(),
         text: r.scenario_toml.clone(),

@@ -129,6 +129,17 @@ pub fn rep_dir(out: &Path, label: &str, rep: u32) -> PathBuf {
         .join(format!("rep-{rep}"))
 }
 
+/// The default sweep folder under `root`: `sweep-<scenario>-<param>[-<param>]`, without a
+/// timestamp, so running the same sweep command again resumes it.
+pub fn default_dir(root: &Path, scenario_name: &str, params: &[ParamAxis]) -> PathBuf {
+    let mut name = format!("sweep-{scenario_name}");
+    for p in params {
+        name.push('-');
+        name.push_str(&p.name);
+    }
+    root.join(folder_name(&name).replace(['=', ','], "_"))
+}
+
 /// Reads a manifest.
 pub fn read_manifest(dir: &Path) -> Result<SweepManifest, SweepError> {
     let path = dir.join(MANIFEST_FILE);
