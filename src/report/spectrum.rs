@@ -3,13 +3,12 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{Chart, ChartError, fail};
 use super::palette::Palette;
 use super::style::{
     DESC_SIZE, LABEL_SIZE, LegendEntry, TimeUnit, fmt_sig, notice, pool_label, run_subject, text,
-    titled, with_legend,
+    titled, with_legend, x_ticks,
 };
 use crate::metrics::results::{Results, SpectrumPoint};
 
@@ -138,26 +137,18 @@ impl Chart for LatencySpectrum<'_> {
             .label_style(text(LABEL_SIZE))
             .draw()
             .map_err(fail)?;
-        let grid = RGBColor(0xCC, 0xCC, 0xCC);
-        let base = area.get_base_pixel();
-        let tick_style = text(LABEL_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
-        for &t in &ticks {
-            chart
-                .draw_series(LineSeries::new(vec![(t, y_lo), (t, y_hi)], grid))
-                .map_err(fail)?;
-            let (px, py) = chart.backend_coord(&(t, y_lo));
-            let label = if t == 0.0 {
-                "0%".into()
-            } else {
-                tick_label(t, max_x)
-            };
-            area.draw(&Text::new(
-                label,
-                (px - base.0, py - base.1 + 6),
-                &tick_style,
-            ))
-            .map_err(fail)?;
-        }
+        let labelled: Vec<(f64, String)> = ticks
+            .iter()
+            .map(|&t| {
+                let label = if t == 0.0 {
+                    "0%".into()
+                } else {
+                    tick_label(t, max_x)
+                };
+                (t, label)
+            })
+            .collect();
+        x_ticks(&chart, &area, &labelled, (y_lo, y_hi))?;
         for (name, _, pts) in &series {
             let color = palette.color(name);
             let line = pts.iter().map(|pt| {
