@@ -135,3 +135,59 @@ fn redraw_refuses_what_it_cannot_read() {
         Err(report::ReportError::Parse { .. })
     ));
 }
+
+#[test]
+fn several_runs_get_a_section_each_and_keep_their_colours() {
+    let a = report_support::two_pool_results();
+    let mut b = a.clone();
+    b.pools.reverse(); // the same pools in the other order must keep their colours
+    b.seed = 8;
+    let dir = tempfile::tempdir().unwrap();
+    let files = report::write_report(&ReportInput::Runs(vec![a, b]), dir.path()).unwrap();
+    assert_eq!(files.charts.len(), 10);
+    assert!(
+        files.charts[0]
+            .svg
+            .ends_with("charts/run1-summary-bars.svg")
+    );
+    assert!(
+        files.charts[5]
+            .svg
+            .ends_with("charts/run2-summary-bars.svg")
+    );
+    let md = std::fs::read_to_string(&files.markdown).unwrap();
+    assert!(md.contains("## Run 1: two-pools") && md.contains("## Run 2: two-pools"));
+    for name in ["results-1.json", "results-2.json", "pools.csv"] {
+        assert!(dir.path().join("data").join(name).exists(), "{name}");
+    }
+    // `patient` keeps the first colour in both runs, though run 2 lists it second.
+    for chart in [&files.charts[0], &files.charts[5]] {
+        let svg = std::fs::read_to_string(&chart.svg).unwrap();
+        assert_eq!(legend_colour(&svg, "patient").as_deref(), Some("#0072B2"));
+        assert_eq!(
+            legend_colour(&svg, "give-up-fast").as_deref(),
+            Some("#D55E00")
+        );
+    }
+    // The report's data folder redraws the same report.
+    let redrawn =
+        report::redraw(&dir.path().join("data"), Some(&dir.path().join("again"))).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&files.markdown).unwrap(),
+        std::fs::read_to_string(&redrawn.markdown).unwrap()
+    );
+}
+
+/// The fill of the legend swatch (a 14-pixel square) drawn just before `label`'s text.
+fn legend_colour(svg: &str, label: &str) -> Option<String> {
+    let lines: Vec<&str> = svg.lines().collect();
+    (2..lines.len()).find_map(|i| {
+        let swatch = lines[i - 2];
+        (lines[i] == label && swatch.starts_with("<rect") && swatch.contains("width=\"14\""))
+            .then(|| {
+                let at = swatch.find("fill=\"")? + 6;
+                Some(swatch[at..at + 7].to_owned())
+            })
+            .flatten()
+    })
+}

@@ -32,7 +32,16 @@ pub fn read_results(path: &Path) -> Result<Results, ReportError> {
     })
 }
 
-/// Every `results.json` under `dir`, in path order, skipping report folders (which hold
+/// `results.json`, or `results-<n>.json` as a multi-run report's `data/` folder holds them.
+fn is_results_name(name: &str) -> bool {
+    name == "results.json"
+        || name
+            .strip_prefix("results-")
+            .and_then(|rest| rest.strip_suffix(".json"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Every `results.json` (or `results-<n>.json`) under `dir`, in path order, skipping report folders (which hold
 /// copies).
 pub fn find_results(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut found = Vec::new();
@@ -53,11 +62,22 @@ pub fn find_results(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.file_name().is_some_and(|n| n == "results.json") {
+            } else if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_results_name)
+            {
                 found.push(path);
             }
         }
     }
-    found.sort();
+    // Natural order, so results-10 follows results-9.
+    found.sort_by_key(|p| {
+        (
+            p.parent().map(Path::to_owned),
+            p.to_string_lossy().len(),
+            p.clone(),
+        )
+    });
     Ok(found)
 }
