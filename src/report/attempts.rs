@@ -83,12 +83,15 @@ impl Chart for AttemptsHistogram<'_> {
         let area = with_legend(&area, &entries)?;
         let mut chart = ChartBuilder::on(&area)
             .margin(12)
+            .margin_right(30)
             .x_label_area_size(50)
             .y_label_area_size(80)
             .build_cartesian_2d(0.5..deepest as f64 + 0.5, (y_lo..150.0).log_scale())
             .map_err(fail)?;
         chart
             .configure_mesh()
+            // Major grid lines only: the minor ones add noise (and PNG bytes), not readability.
+            .light_line_style(TRANSPARENT)
             .disable_x_mesh()
             .x_labels(deepest.min(20))
             .x_label_formatter(&|x| {

@@ -121,6 +121,8 @@ fn draw_panel<DB: DrawingBackend>(
         .map_err(fail)?;
     chart
         .configure_mesh()
+        // Major grid lines only: the minor ones add noise (and PNG bytes), not readability.
+        .light_line_style(TRANSPARENT)
         .disable_y_mesh()
         .x_labels(4)
         .x_label_formatter(&|v| (panel.axis)(*v))

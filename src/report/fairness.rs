@@ -70,12 +70,15 @@ impl Chart for FairnessChart<'_> {
         let area = with_legend(&area, &entries)?;
         let mut chart = ChartBuilder::on(&area)
             .margin(12)
+            .margin_right(30)
             .x_label_area_size(50)
             .y_label_area_size(80)
             .build_cartesian_2d(0.0..100.0, 0.0..(peak * 1.1).max(1.0))
             .map_err(fail)?;
         chart
             .configure_mesh()
+            // Major grid lines only: the minor ones add noise (and PNG bytes), not readability.
+            .light_line_style(TRANSPARENT)
             .x_label_formatter(&|x| format!("{}%", fmt_sig(*x)))
             .y_label_formatter(&|y| fmt_si(*y))
             .x_desc("writers, ranked by commits (share of the pool's writers)")

@@ -127,6 +127,8 @@ impl Chart for LatencySpectrum<'_> {
             .map_err(fail)?;
         chart
             .configure_mesh()
+            // Major grid lines only: the minor ones add noise (and PNG bytes), not readability.
+            .light_line_style(TRANSPARENT)
             // The tail axis gets hand-placed ticks below (decades of nines, then "max").
             .disable_x_mesh()
             .x_labels(0)

@@ -204,6 +204,8 @@ impl Chart for SweepLines<'_> {
                 let mut chart = $chart;
                 chart
                     .configure_mesh()
+                        // Major grid lines only: the minor ones add noise (and PNG bytes), not readability.
+                        .light_line_style(TRANSPARENT)
                     // Ticks go exactly on the swept values (drawn below).
                     .disable_x_mesh()
                     .x_labels(0)

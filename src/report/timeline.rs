@@ -123,12 +123,14 @@ impl Chart for TimeSeries<'_> {
                 / window_s;
             let mut chart = ChartBuilder::on(cell)
                 .margin(8)
+                .margin_right(24)
                 .x_label_area_size(if last { 46 } else { 20 })
                 .y_label_area_size(80)
                 .build_cartesian_2d(0.0..end_x, 0.0..(peak * 1.1).max(1.0))
                 .map_err(fail)?;
             let mut mesh = chart.configure_mesh();
-            mesh.x_labels(10)
+            mesh.light_line_style(TRANSPARENT)
+                .x_labels(10)
                 .y_labels(5)
                 .x_label_formatter(&|x| fmt_sig(*x))
                 .y_label_formatter(&|y| fmt_si(*y))
