@@ -25,7 +25,11 @@ pub fn run_each_pool(
 ) -> Result<RunOutput, EngineError> {
     let mut combined: Option<RunOutput> = None;
     for pool in &scenario.pools {
-        if opts.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if opts
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+        {
             if let Some(c) = combined.as_mut() {
                 c.results.partial = true;
             }
@@ -43,11 +47,10 @@ pub fn run_each_pool(
         });
     }
     let mut combined = combined.expect("a scenario has at least one pool");
-    combined.results.scenario_toml = toml::to_string(scenario).unwrap_or_else(|e| {
-        format!("# the scenario could not be written as TOML: {e}\n")
-    });
-    combined.results.wait_overshoot = (!combined.wait_overshoot.is_empty())
-        .then(|| LatencySummary::of(&combined.wait_overshoot));
+    combined.results.scenario_toml = toml::to_string(scenario)
+        .unwrap_or_else(|e| format!("# the scenario could not be written as TOML: {e}\n"));
+    combined.results.wait_overshoot =
+        (!combined.wait_overshoot.is_empty()).then(|| LatencySummary::of(&combined.wait_overshoot));
     Ok(combined)
 }
 

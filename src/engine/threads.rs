@@ -101,10 +101,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineEr
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let store = scenario
-        .store
-        .kind
-        .build(scenario.store.shards, usize::try_from(actors).unwrap_or(usize::MAX));
+    let store = scenario.store.kind.build(
+        scenario.store.shards,
+        usize::try_from(actors).unwrap_or(usize::MAX),
+    );
     let prefill = prefill(store.as_ref(), actors, scenario.store.prefill_events);
 
     let warmup = scenario.run.warmup.0;
@@ -158,7 +158,13 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineEr
             .collect())
     })?;
 
-    Ok(assemble(scenario, &plans, store.as_ref(), prefill, outcomes))
+    Ok(assemble(
+        scenario,
+        &plans,
+        store.as_ref(),
+        prefill,
+        outcomes,
+    ))
 }
 
 /// Writes `per_actor` events to every actor before the run; returns how many.
@@ -276,9 +282,10 @@ fn operation_loop(
     // Open loop: each writer carries an equal share of the pool's rate.
     let gap_ns = match spec.arrival {
         Arrival::Closed => None,
-        Arrival::Open { rate, process } => {
-            Some((f64::from(spec.writers) * 1e9 / rate.max(f64::MIN_POSITIVE), process))
-        }
+        Arrival::Open { rate, process } => Some((
+            f64::from(spec.writers) * 1e9 / rate.max(f64::MIN_POSITIVE),
+            process,
+        )),
     };
     let mut next_start = offset as f64;
     if let Some((gap, _)) = gap_ns {
@@ -307,11 +314,13 @@ fn operation_loop(
             }
         };
         let now = clock.now();
-        if shared.end_ns.is_some_and(|end| intended >= end || now >= end) {
+        if shared
+            .end_ns
+            .is_some_and(|end| intended >= end || now >= end)
+        {
             return LoopEnd::Finished;
         }
-        if spec.panic_probability > 0.0 && writer.rng().random::<f64>() < spec.panic_probability
-        {
+        if spec.panic_probability > 0.0 && writer.rng().random::<f64>() < spec.panic_probability {
             std::panic::resume_unwind(Box::new(InjectedPanic));
         }
         let mut action = writer.begin(intended, now, rec);
@@ -397,8 +406,13 @@ fn assemble(
             let _ = overshoot.add(&o.overshoot);
         }
         let spec = &scenario.pools[pool];
-        let mut result =
-            PoolResult::summarise(&spec.name, plan.policy.label(), &merged, commits, measured_ns);
+        let mut result = PoolResult::summarise(
+            &spec.name,
+            plan.policy.label(),
+            &merged,
+            commits,
+            measured_ns,
+        );
         result.panicked_writers = panicked;
         pools.push(result);
         op_latency.push(merged.op_latency);

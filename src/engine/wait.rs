@@ -75,7 +75,7 @@ impl PreciseWaiter {
             return WaitEnd::Reached(now);
         }
         // Sleep the bulk, leaving the threshold to spin so the sleep's own overshoot is absorbed.
-        while deadline - now > SPIN_THRESHOLD_NS {
+        while deadline.saturating_sub(now) > SPIN_THRESHOLD_NS {
             if stop.load(Ordering::Relaxed) {
                 return WaitEnd::Stopped;
             }
@@ -93,7 +93,7 @@ impl PreciseWaiter {
             }
             now = self.clock.now();
         }
-        self.overshoot.saturating_record(now - deadline);
+        crate::metrics::recorder::record(&mut self.overshoot, now - deadline);
         WaitEnd::Reached(now)
     }
 }
@@ -133,7 +133,11 @@ mod tests {
             let WaitEnd::Reached(after) = w.wait_for(ns, &stop) else {
                 panic!("not stopped")
             };
-            assert!(after - before >= ns, "asked {ns}, waited {}", after - before);
+            assert!(
+                after - before >= ns,
+                "asked {ns}, waited {}",
+                after - before
+            );
         }
         assert_eq!(w.overshoot().len(), 4);
     }
@@ -143,7 +147,10 @@ mod tests {
         let stop = AtomicBool::new(true);
         let mut w = PreciseWaiter::new(MonotonicClock::start());
         let started = std::time::Instant::now();
-        assert_eq!(w.wait_for(10 * crate::clock::SECONDS, &stop), WaitEnd::Stopped);
+        assert_eq!(
+            w.wait_for(10 * crate::clock::SECONDS, &stop),
+            WaitEnd::Stopped
+        );
         assert!(started.elapsed() < Duration::from_secs(1));
     }
 

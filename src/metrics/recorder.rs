@@ -135,6 +135,16 @@ fn histogram() -> Histogram<u64> {
     h
 }
 
+/// Records `ns` (at least 1), growing the histogram as needed. `saturating_record` alone would
+/// clamp every value to the small initial range of an auto-resizing histogram.
+#[inline]
+pub fn record(h: &mut Histogram<u64>, ns: u64) {
+    let v = ns.max(1);
+    if h.record(v).is_err() {
+        h.saturating_record(v);
+    }
+}
+
 impl Recorder {
     /// An empty recorder.
     pub fn new(window: RecordingWindow) -> Self {
@@ -190,7 +200,7 @@ impl Recorder {
     pub fn attempt(&mut self, intended_start: Nanos, call_ns: Nanos) {
         if self.measures(intended_start) {
             self.counters.attempts += 1;
-            self.attempt_latency.saturating_record(call_ns.max(1));
+            record(&mut self.attempt_latency, call_ns);
         }
     }
 
@@ -238,8 +248,7 @@ impl Recorder {
         self.slot(now).commits += 1;
         if self.measures(intended_start) {
             self.counters.committed += 1;
-            self.op_latency
-                .saturating_record(now.saturating_sub(intended_start).max(1));
+            record(&mut self.op_latency, now.saturating_sub(intended_start));
             self.attempts_per_op[(attempts as usize).min(MAX_ATTEMPTS_BUCKET)] += 1;
             self.finish_op(intended_start, now, attempts);
         }
@@ -280,8 +289,7 @@ impl Recorder {
     pub fn read(&mut self, intended_start: Nanos, now: Nanos) {
         if self.measures(intended_start) {
             self.counters.reads += 1;
-            self.read_latency
-                .saturating_record(now.saturating_sub(intended_start).max(1));
+            record(&mut self.read_latency, now.saturating_sub(intended_start));
         }
     }
 
