@@ -204,3 +204,47 @@ fn list_names_policies_distributions_and_stores() {
         assert!(text.contains(needle), "list mentions {needle}: {text}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_run_and_still_writes_partial_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.toml");
+    std::fs::write(
+        &file,
+        "name = \"long\"\n[run]\nactors = 1\nduration = \"60s\"\n\
+         [[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"immediate\"\n",
+    )
+    .unwrap();
+    let folder = dir.path().join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_retrylab"))
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            folder.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let started = std::time::Instant::now();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PARTIAL"));
+    let results = Results::load(&folder.join("results.json")).unwrap();
+    assert!(results.partial);
+    assert!(results.integrity.ok);
+}
