@@ -36,6 +36,7 @@ const BAD: &[(&str, Option<u32>, &str)] = &[
     ("malformed-toml.toml", Some(2), "[run"),
     ("mix-without-weight.toml", Some(8), "mix"),
     ("negative-sigma.toml", Some(8), "sigma"),
+    ("open-rate-zero.toml", Some(9), "open-loop rate = 0"),
     ("never-ends.toml", None, "duration"),
     (
         "probability-out-of-range.toml",

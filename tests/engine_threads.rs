@@ -75,6 +75,9 @@ fn a_hot_actor_run_commits_conflicts_and_passes_the_audit() {
         "the time series shows warm-up too"
     );
     assert!(r.wait_overshoot.is_some());
+    // The scenario as run is stored so the run can be repeated.
+    let again = Scenario::from_toml(&r.scenario_toml, "results").unwrap();
+    assert_eq!((again.seed, again.pools[0].writers), (7, 4));
 }
 
 #[test]

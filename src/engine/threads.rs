@@ -310,6 +310,10 @@ fn operation_loop(
             None => now,
             Some(_) => {
                 let at = next_start as Nanos;
+                // An arrival after the run's end will not happen: do not wait for it.
+                if shared.end_ns.is_some_and(|end| at >= end) {
+                    return LoopEnd::Finished;
+                }
                 match waiter.wait_until(at, stop) {
                     WaitEnd::Reached(t) => now = t,
                     WaitEnd::Stopped => return LoopEnd::Stopped,
