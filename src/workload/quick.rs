@@ -51,4 +51,29 @@ mod tests {
         assert_eq!(q.pools[0].operations, Some(1));
         assert_eq!(q.pools[0].writers, 3);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn a_quick_run_is_never_longer_than_half_a_second_nor_than_the_original(
+            duration_ms in 1u64..120_000,
+            warmup_ms in 0u64..60_000,
+            ops in proptest::option::of(1u64..1_000_000),
+        ) {
+            let ops_line = ops.map_or(String::new(), |n| format!("operations = {n}\n"));
+            let text = format!(
+                "name = \"q\"\n[run]\nactors = 5\nduration = \"{duration_ms}ms\"\n\
+                 warmup = \"{warmup_ms}ms\"\n[[pools]]\nname = \"a\"\nwriters = 2\n\
+                 policy = \"immediate\"\n{ops_line}"
+            );
+            let s = Scenario::from_toml(&text, "q").unwrap();
+            let q = s.quick();
+            let (d, w) = (q.run.duration.unwrap().0, q.run.warmup.0);
+            proptest::prop_assert!(d + w <= QUICK_MAX_DURATION_NS + QUICK_MAX_WARMUP_NS);
+            proptest::prop_assert!(d <= s.run.duration.unwrap().0 && w <= s.run.warmup.0);
+            proptest::prop_assert!(d > 0 && q.run.window.0 > 0 && q.run.window.0 <= d.max(1));
+            if let (Some(before), Some(after)) = (ops, q.pools[0].operations) {
+                proptest::prop_assert!(after >= 1 && after <= before);
+            }
+        }
+    }
 }
