@@ -6,6 +6,9 @@
 //!
 //! `cargo bench --bench recording -- --warm-up-time 1 --measurement-time 2`
 
+// `criterion_group!` generates a public function without a doc comment.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
