@@ -93,7 +93,11 @@ impl PreciseWaiter {
             }
             now = self.clock.now();
         }
-        crate::metrics::recorder::record(&mut self.overshoot, now - deadline);
+        // `saturating_record` alone would clamp to the auto-resizing histogram's small start range.
+        let late = (now - deadline).max(1);
+        if self.overshoot.record(late).is_err() {
+            self.overshoot.saturating_record(late);
+        }
         WaitEnd::Reached(now)
     }
 }

@@ -128,21 +128,21 @@ pub struct Recorder {
     pub worst_latency_ns: u64,
 }
 
+/// Records `ns` into an auto-resizing histogram. `saturating_record` alone never resizes (it
+/// clamps to the current top, which starts at 2), so growth must go through `record`; the
+/// saturating form is only the fallback for values past `u64` limits.
+#[inline]
+fn record_ns(h: &mut Histogram<u64>, ns: u64) {
+    if h.record(ns).is_err() {
+        h.saturating_record(ns);
+    }
+}
+
 fn histogram() -> Histogram<u64> {
     // Auto-resizing: memory grows only to the largest value seen; 3 significant figures.
     let mut h = Histogram::new(3).expect("3 significant figures is a valid precision");
     h.auto(true);
     h
-}
-
-/// Records `ns` (at least 1), growing the histogram as needed. `saturating_record` alone would
-/// clamp every value to the small initial range of an auto-resizing histogram.
-#[inline]
-pub fn record(h: &mut Histogram<u64>, ns: u64) {
-    let v = ns.max(1);
-    if h.record(v).is_err() {
-        h.saturating_record(v);
-    }
 }
 
 impl Recorder {
@@ -200,7 +200,7 @@ impl Recorder {
     pub fn attempt(&mut self, intended_start: Nanos, call_ns: Nanos) {
         if self.measures(intended_start) {
             self.counters.attempts += 1;
-            record(&mut self.attempt_latency, call_ns);
+            record_ns(&mut self.attempt_latency, call_ns.max(1));
         }
     }
 
@@ -248,7 +248,10 @@ impl Recorder {
         self.slot(now).commits += 1;
         if self.measures(intended_start) {
             self.counters.committed += 1;
-            record(&mut self.op_latency, now.saturating_sub(intended_start));
+            record_ns(
+                &mut self.op_latency,
+                now.saturating_sub(intended_start).max(1),
+            );
             self.attempts_per_op[(attempts as usize).min(MAX_ATTEMPTS_BUCKET)] += 1;
             self.finish_op(intended_start, now, attempts);
         }
@@ -289,7 +292,10 @@ impl Recorder {
     pub fn read(&mut self, intended_start: Nanos, now: Nanos) {
         if self.measures(intended_start) {
             self.counters.reads += 1;
-            record(&mut self.read_latency, now.saturating_sub(intended_start));
+            record_ns(
+                &mut self.read_latency,
+                now.saturating_sub(intended_start).max(1),
+            );
         }
     }
 
