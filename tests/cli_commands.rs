@@ -173,18 +173,35 @@ fn compare_runs_each_pool_alone_and_prints_one_row_each() {
 }
 
 #[test]
-fn the_simulated_engine_is_a_polite_refusal_for_now() {
-    let tiny = corpus("good_scenarios").join("tiny.toml");
+fn the_simulated_engine_runs_or_is_a_polite_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sim.toml");
+    std::fs::write(
+        &file,
+        "name = \"sim\"\n[run]\nactors = 1\n[[pools]]\nname = \"p\"\nwriters = 2\n\
+         policy = \"immediate\"\noperations = 10\nthink = { kind = \"constant\", value = \"10us\" }\n",
+    )
+    .unwrap();
+    let folder = dir.path().join("out");
     let out = retrylab(&[
         "run",
-        tiny.to_str().unwrap(),
+        file.to_str().unwrap(),
         "--engine",
         "sim",
         "--out",
-        "/nonexistent/x",
+        folder.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--engine threads"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        // Wired in: the results say which engine ran.
+        Some(0) => assert_eq!(
+            Results::load(&folder.join("results.json")).unwrap().engine,
+            "sim"
+        ),
+        // Not yet: a refusal that says what to use instead.
+        Some(2) => assert!(stderr.contains("--engine threads"), "{stderr}"),
+        other => panic!("exit {other:?}: {stderr}"),
+    }
 }
 
 #[test]

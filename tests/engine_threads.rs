@@ -211,8 +211,20 @@ fn injected_latency_slows_every_attempt() {
 }
 
 #[test]
-fn the_simulated_engine_is_refused_until_it_exists() {
-    let s = scenario(1, "", "operations = 1");
-    let err = engine::run(&s, EngineKind::Sim, &RunOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("--engine threads"), "{err}");
+fn the_simulated_engine_runs_or_refuses_politely() {
+    // Before the simulator is wired in, `sim` is refused with a pointer to `threads`; after,
+    // the same scenario (with a think time, so virtual time advances) runs and says so.
+    let s = scenario(
+        2,
+        "",
+        "operations = 20\nthink = { kind = \"constant\", value = \"10us\" }",
+    );
+    match engine::run(&s, EngineKind::Sim, &RunOptions::default()) {
+        Ok(r) => {
+            assert_eq!(r.engine, "sim");
+            assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+            assert_eq!(r.pools[0].counters.operations, 40);
+        }
+        Err(e) => assert!(e.to_string().contains("--engine threads"), "{e}"),
+    }
 }

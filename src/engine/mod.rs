@@ -10,12 +10,12 @@ use std::sync::atomic::AtomicBool;
 use crate::metrics::results::Results;
 use crate::workload::scenario::Scenario;
 
+pub mod audit;
 pub mod gate;
 pub mod injected;
 pub mod sequential;
 pub mod threads;
 pub mod wait;
-pub mod audit;
 
 /// Which engine runs a scenario.
 #[derive(
