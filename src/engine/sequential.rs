@@ -80,3 +80,31 @@ fn combine_integrity(a: &Integrity, b: &Integrity) -> Integrity {
         problems: a.problems.iter().chain(&b.problems).cloned().collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_failed_audit_fails_the_combined_audit_and_counts_add_up() {
+        let ok = Integrity {
+            ok: true,
+            stored_events: 10,
+            acknowledged_events: 10,
+            broken_streams: 0,
+            problems: Vec::new(),
+        };
+        let bad = Integrity {
+            ok: false,
+            stored_events: 4,
+            acknowledged_events: 5,
+            broken_streams: 1,
+            problems: vec!["lost one".into()],
+        };
+        let both = combine_integrity(&ok, &bad);
+        assert!(!both.ok);
+        assert_eq!((both.stored_events, both.acknowledged_events), (14, 15));
+        assert_eq!((both.broken_streams, both.problems.len()), (1, 1));
+        assert!(combine_integrity(&ok, &ok).ok);
+    }
+}
