@@ -261,8 +261,9 @@ fn writer_thread(
 
 /// Runs operations until the run's end, the pool's operation count, or the stop flag.
 ///
-/// A panic (injected or not) can only come between two actions, and a save is always followed
-/// by its `resume`, so the writer's acknowledged count stays exact for the audit.
+/// An injected panic comes only between two operations, and a save is always followed by its
+/// `resume`, so the writer's acknowledged count stays exact for the audit. (A panic from a bug
+/// between a save and its `resume` would lose one acknowledgement, and the audit would say so.)
 fn operation_loop(
     shared: &Shared<'_>,
     spec: &PoolSpec,
