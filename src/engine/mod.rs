@@ -11,6 +11,11 @@ use crate::metrics::results::Results;
 use crate::workload::scenario::Scenario;
 
 pub mod audit;
+pub mod gate;
+pub mod injected;
+pub mod sequential;
+pub mod threads;
+pub mod wait;
 
 /// Which engine runs a scenario.
 #[derive(
@@ -61,4 +66,49 @@ pub enum EngineError {
         /// What is wrong.
         message: String,
     },
+    /// The operating system refused to start a writer thread (too many threads, or out of
+    /// memory). Use fewer writers, or `--engine sim`.
+    #[error("could not start a writer thread: {source}")]
+    Spawn {
+        /// The error from `std::thread::Builder::spawn`.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A run's results, with the merged per-pool latency histograms the results file only
+/// summarises (the run folder writes them out as HdrHistogram interval logs).
+#[derive(Debug)]
+pub struct RunOutput {
+    /// The results, as written to `results.json`.
+    pub results: Results,
+    /// Each pool's committed-operation latency histogram (ns), in pool order; may be empty
+    /// when an engine does not keep them.
+    pub op_latency: Vec<hdrhistogram::Histogram<u64>>,
+    /// How late the engine's waits returned (ns), all writers merged; empty when unknown.
+    pub wait_overshoot: hdrhistogram::Histogram<u64>,
+}
+
+/// Runs `scenario` on the chosen engine.
+pub fn run(
+    scenario: &Scenario,
+    engine: EngineKind,
+    opts: &RunOptions,
+) -> Result<Results, EngineError> {
+    run_full(scenario, engine, opts).map(|out| out.results)
+}
+
+/// Runs `scenario` on the chosen engine and keeps the latency histograms too.
+pub fn run_full(
+    scenario: &Scenario,
+    engine: EngineKind,
+    opts: &RunOptions,
+) -> Result<RunOutput, EngineError> {
+    match engine {
+        EngineKind::Threads => threads::run(scenario, opts),
+        // TODO(merge): wire the simulated engine from the `sim` branch here.
+        EngineKind::Sim => Err(EngineError::Unsupported(
+            "the simulated engine is not built yet: use --engine threads".to_owned(),
+        )),
+    }
 }

@@ -128,6 +128,16 @@ pub struct Recorder {
     pub worst_latency_ns: u64,
 }
 
+/// Records `ns` into an auto-resizing histogram. `saturating_record` alone never resizes (it
+/// clamps to the current top, which starts at 2), so growth must go through `record`; the
+/// saturating form is only the fallback for values past `u64` limits.
+#[inline]
+fn record_ns(h: &mut Histogram<u64>, ns: u64) {
+    if h.record(ns).is_err() {
+        h.saturating_record(ns);
+    }
+}
+
 fn histogram() -> Histogram<u64> {
     // Auto-resizing: memory grows only to the largest value seen; 3 significant figures.
     let mut h = Histogram::new(3).expect("3 significant figures is a valid precision");
@@ -190,7 +200,7 @@ impl Recorder {
     pub fn attempt(&mut self, intended_start: Nanos, call_ns: Nanos) {
         if self.measures(intended_start) {
             self.counters.attempts += 1;
-            self.attempt_latency.saturating_record(call_ns.max(1));
+            record_ns(&mut self.attempt_latency, call_ns.max(1));
         }
     }
 
@@ -238,8 +248,10 @@ impl Recorder {
         self.slot(now).commits += 1;
         if self.measures(intended_start) {
             self.counters.committed += 1;
-            self.op_latency
-                .saturating_record(now.saturating_sub(intended_start).max(1));
+            record_ns(
+                &mut self.op_latency,
+                now.saturating_sub(intended_start).max(1),
+            );
             self.attempts_per_op[(attempts as usize).min(MAX_ATTEMPTS_BUCKET)] += 1;
             self.finish_op(intended_start, now, attempts);
         }
@@ -280,8 +292,10 @@ impl Recorder {
     pub fn read(&mut self, intended_start: Nanos, now: Nanos) {
         if self.measures(intended_start) {
             self.counters.reads += 1;
-            self.read_latency
-                .saturating_record(now.saturating_sub(intended_start).max(1));
+            record_ns(
+                &mut self.read_latency,
+                now.saturating_sub(intended_start).max(1),
+            );
         }
     }
 

@@ -2,4 +2,5 @@
 pub mod dist;
 pub mod keys;
 pub mod protocol;
+pub mod quick;
 pub mod scenario;

@@ -201,7 +201,7 @@ pub struct PoolSpec {
     #[serde(default = "default_think", deserialize_with = "checked_dist")]
     pub think: TimeDist,
     /// Closed loop (each writer starts its next operation when the last ends) or open loop.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "checked_arrival")]
     pub arrival: Arrival,
     /// Operations each writer performs before it stops; none means "until the run ends".
     #[serde(default)]
@@ -234,6 +234,19 @@ fn checked_dist<'de, D: Deserializer<'de>>(d: D) -> Result<TimeDist, D::Error> {
     let dist = TimeDist::deserialize(d)?;
     dist.validate().map_err(de::Error::custom)?;
     Ok(dist)
+}
+
+fn checked_arrival<'de, D: Deserializer<'de>>(d: D) -> Result<Arrival, D::Error> {
+    let arrival = Arrival::deserialize(d)?;
+    if let Arrival::Open { rate, .. } = arrival {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(de::Error::custom(format!(
+                "open-loop rate = {rate}: use a number of operations per second above 0, \
+                 like 1000.0"
+            )));
+        }
+    }
+    Ok(arrival)
 }
 
 /// The share of each operation kind. Weights need not sum to 1; they are normalised.

@@ -1,0 +1,97 @@
+//! `retrylab list`: what a scenario file can name.
+
+use retrylab::policy::{policy_kinds, preset_list};
+use retrylab::store::StoreKind;
+
+/// Key distributions (`[[pools]] keys = { kind = ... }`), parameters and defaults.
+const KEY_DISTRIBUTIONS: &[(&str, &str)] = &[
+    ("uniform", "every actor equally likely (the default)"),
+    (
+        "zipf",
+        "exponent (0..10; YCSB uses 0.99), scrambled = false: rank r gets 1/(r+1)^exponent",
+    ),
+    (
+        "hotspot",
+        "hot_fraction (0..1], op_fraction [0..1]: a hot set gets a share of the operations",
+    ),
+    ("hot-actor", "every operation on actor 0: the worst case"),
+    (
+        "latest",
+        "exponent: zipf over recency, the highest actor id hottest",
+    ),
+];
+
+/// Time distributions (`think`, `[store] latency`), parameters.
+const TIME_DISTRIBUTIONS: &[(&str, &str)] = &[
+    ("constant", "value"),
+    ("uniform", "low, high (low <= high)"),
+    ("exponential", "mean"),
+    ("normal", "mean, std_dev (truncated at zero)"),
+    (
+        "lognormal",
+        "median, sigma > 0 (0.5 moderate tail, 1.0 heavy)",
+    ),
+];
+
+/// Arrival processes (`[[pools]] arrival = { kind = ... }`).
+const ARRIVALS: &[(&str, &str)] = &[
+    (
+        "closed",
+        "each writer starts its next operation when the last ends (the default)",
+    ),
+    (
+        "open",
+        "rate (ops/s for the whole pool), process = \"poisson\" (default) | \"constant\"; \
+         latency counts from the scheduled start",
+    ),
+];
+
+fn section(title: &str, rows: &[(&str, &str)]) {
+    println!("{title}");
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, what) in rows {
+        println!("  {name:<width$}  {what}");
+    }
+    println!();
+}
+
+/// Prints every list.
+pub(crate) fn list() {
+    section(
+        "policy presets (`policy = \"NAME\"`, or a [pools.policy] table built from the kinds below):",
+        &preset_list(),
+    );
+    println!("policy building blocks ([pools.policy] tables; parameter = default: meaning):");
+    let mut last_section = "";
+    for kind in policy_kinds() {
+        if kind.section != last_section {
+            println!("  [{}]", kind.section);
+            last_section = kind.section;
+        }
+        println!("    {}: {}", kind.name, kind.description);
+        for param in kind.params {
+            println!("        {} = {}: {}", param.name, param.default, param.description);
+        }
+    }
+    println!();
+    section(
+        "key distributions (`keys = { kind = \"NAME\", ... }`):",
+        KEY_DISTRIBUTIONS,
+    );
+    section(
+        "time distributions (`think = { kind = \"NAME\", ... }`; durations like \"20us\"):",
+        TIME_DISTRIBUTIONS,
+    );
+    section("arrivals (`arrival = { kind = \"NAME\", ... }`):", ARRIVALS);
+    println!(
+        "stores (`[store] kind = \"NAME\"`; shards = 64, a power of two; latency; fault_probability = 0; prefill_events = 0):"
+    );
+    for kind in StoreKind::ALL {
+        let default = if kind == StoreKind::default() {
+            " (default)"
+        } else {
+            ""
+        };
+        println!("  {}{default}", kind.name());
+    }
+}

@@ -1,0 +1,368 @@
+//! A run folder on disk: what `retrylab run` writes, and how a results file is read back.
+//!
+//! ```text
+//! reports/<scenario>-seed<seed>-<UTC date-time>/
+//!   results.json     the whole results schema (docs/results-schema.md), pretty-printed
+//!   pools.csv        one row per pool: the headline figures
+//!   timeseries.csv   one row per pool and time-series window
+//!   <pool>.hlog      the pool's committed-operation latency histogram (ns) as an HdrHistogram
+//!                    interval log (V2 deflate), readable by HdrHistogram's own tools
+//! ```
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::V2DeflateSerializer;
+use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
+
+use super::results::{Results, SCHEMA_VERSION};
+
+/// Why a run folder could not be written or a results file read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputError {
+    /// A file or folder could not be created, written or read. Check the path and permissions.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON, or not a results file. Pass a `results.json` that retrylab
+    /// wrote.
+    #[error("{path} is not a retrylab results file: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The file was written by a retrylab with another results schema. Rerun the scenario with
+    /// this version, or read the file with the version that wrote it.
+    #[error(
+        "{path} has results schema version {found}, but this retrylab reads version {expected}: \
+         rerun the scenario with this version (its seed and scenario are inside the file)"
+    )]
+    SchemaVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file (0 when the field is missing).
+        found: u64,
+        /// The version this build reads.
+        expected: u32,
+    },
+    /// A latency histogram could not be encoded. This is a bug; please report it.
+    #[error("{path}: could not encode a latency histogram: {message}")]
+    Histogram {
+        /// The log file.
+        path: PathBuf,
+        /// What the encoder said.
+        message: String,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The files of a written run folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunFolder {
+    /// The folder.
+    pub dir: PathBuf,
+    /// `results.json`.
+    pub results: PathBuf,
+    /// `pools.csv`.
+    pub pools_csv: PathBuf,
+    /// `timeseries.csv`.
+    pub timeseries_csv: PathBuf,
+    /// One interval log per pool that has a histogram.
+    pub hlogs: Vec<PathBuf>,
+}
+
+impl Results {
+    /// Reads a `results.json`, checking its schema version first so an old file gets a clear
+    /// message rather than a missing-field error.
+    pub fn load(path: &Path) -> Result<Results, OutputError> {
+        let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+        let json_error = |source| OutputError::Json {
+            path: path.to_owned(),
+            source,
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(json_error)?;
+        let found = value
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        if found != u64::from(SCHEMA_VERSION) {
+            return Err(OutputError::SchemaVersion {
+                path: path.to_owned(),
+                found,
+                expected: SCHEMA_VERSION,
+            });
+        }
+        serde_json::from_value(value).map_err(json_error)
+    }
+}
+
+/// The default folder for a run under `root`: `<scenario>-seed<seed>-<YYYYMMDD-HHMMSS>` (UTC).
+pub fn default_run_dir(root: &Path, results: &Results) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    root.join(format!(
+        "{}-seed{}-{}",
+        file_safe(&results.scenario_name),
+        results.seed,
+        utc_stamp(secs)
+    ))
+}
+
+/// `secs` since the Unix epoch as `YYYYMMDD-HHMMSS` (UTC), by the civil-from-days algorithm.
+fn utc_stamp(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// A name reduced to letters, digits, `-` and `_`, for file names and log tags.
+pub fn file_safe(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "unnamed".to_owned()
+    } else {
+        s
+    }
+}
+
+/// Writes a run folder at `dir` (created if missing). `op_latency` holds each pool's histogram
+/// in pool order; pools without one get no `.hlog`.
+pub fn write_run(
+    dir: &Path,
+    results: &Results,
+    op_latency: &[Histogram<u64>],
+) -> Result<RunFolder, OutputError> {
+    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    let folder = RunFolder {
+        dir: dir.to_owned(),
+        results: dir.join("results.json"),
+        pools_csv: dir.join("pools.csv"),
+        timeseries_csv: dir.join("timeseries.csv"),
+        hlogs: Vec::new(),
+    };
+    let json = serde_json::to_string_pretty(results).map_err(|source| OutputError::Json {
+        path: folder.results.clone(),
+        source,
+    })?;
+    write_file(&folder.results, &json)?;
+    write_file(&folder.pools_csv, &pools_csv(results))?;
+    write_file(&folder.timeseries_csv, &timeseries_csv(results))?;
+    let mut folder = folder;
+    for (pool, h) in results.pools.iter().zip(op_latency) {
+        let path = dir.join(format!("{}.hlog", file_safe(&pool.name)));
+        write_hlog(&path, &pool.name, results, h)?;
+        folder.hlogs.push(path);
+    }
+    Ok(folder)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
+    std::fs::write(path, text).map_err(io_error(path))
+}
+
+/// The header of `pools.csv`.
+pub const POOLS_CSV_HEADER: &str = "pool,policy,writers,goodput_ops_s,attempts_s,conflict_rate,\
+retries_per_commit,operations,committed,conflicts,give_ups,rejections,other_errors,\
+p50_ns,p90_ns,p99_ns,p999_ns,max_ns,jain_fairness,panicked_writers";
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn pools_csv(results: &Results) -> String {
+    let mut out = format!("{POOLS_CSV_HEADER}\n");
+    for p in &results.pools {
+        let c = &p.counters;
+        let l = &p.op_latency;
+        let _ = writeln!(
+            out,
+            "{},{},{},{:.3},{:.3},{:.6},{:.6},{},{},{},{},{},{},{},{},{},{},{},{:.6},{}",
+            csv_field(&p.name),
+            csv_field(&p.policy),
+            p.writers,
+            p.goodput_ops_s,
+            p.attempts_s,
+            p.conflict_rate,
+            p.retries_per_commit,
+            c.operations,
+            c.committed,
+            c.conflicts,
+            c.give_ups(),
+            c.rejections(),
+            c.other_errors,
+            l.p50,
+            l.p90,
+            l.p99,
+            l.p999,
+            l.max,
+            p.fairness.jain_index,
+            p.panicked_writers
+        );
+    }
+    out
+}
+
+fn timeseries_csv(results: &Results) -> String {
+    let mut out = String::from("pool,window_start_ns,commits,conflicts,give_ups,rejections\n");
+    for p in &results.pools {
+        for (i, w) in p.time_series.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                csv_field(&p.name),
+                i as u64 * results.window_ns,
+                w.commits,
+                w.conflicts,
+                w.give_ups,
+                w.rejections
+            );
+        }
+    }
+    out
+}
+
+/// One interval covering the measured time (after warm-up), tagged with the pool's name.
+fn write_hlog(
+    path: &Path,
+    pool: &str,
+    results: &Results,
+    h: &Histogram<u64>,
+) -> Result<(), OutputError> {
+    let encode_error = |message: String| OutputError::Histogram {
+        path: path.to_owned(),
+        message,
+    };
+    let mut buf = Vec::new();
+    let mut serializer = V2DeflateSerializer::new();
+    {
+        let mut log = IntervalLogWriterBuilder::new()
+            .add_comment(&format!(
+                "retrylab {} pool {pool}: committed-operation latency, ns, seed {}",
+                results.scenario_name, results.seed
+            ))
+            .begin_log_with(&mut buf, &mut serializer)
+            .map_err(|e| encode_error(e.to_string()))?;
+        let tag = file_safe(pool);
+        log.write_histogram(
+            h,
+            std::time::Duration::from_nanos(results.warmup_ns),
+            std::time::Duration::from_nanos(results.measured_ns),
+            Tag::new(&tag),
+        )
+        .map_err(|e| encode_error(format!("{e:?}")))?;
+    }
+    let mut file = std::fs::File::create(path).map_err(io_error(path))?;
+    file.write_all(&buf).map_err(io_error(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::results::{Integrity, Machine, PoolResult};
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+
+    fn results() -> Results {
+        Results {
+            schema_version: SCHEMA_VERSION,
+            scenario_name: "a b".into(),
+            scenario_toml: String::new(),
+            seed: 3,
+            engine: "threads".into(),
+            store: "global-mutex".into(),
+            machine: Machine::default(),
+            measured_ns: 1_000_000,
+            warmup_ns: 0,
+            window_ns: 500_000,
+            makespan_ns: None,
+            partial: false,
+            wait_overshoot: None,
+            pools: vec![PoolResult {
+                name: "p,1".into(),
+                ..PoolResult::default()
+            }],
+            integrity: Integrity::default(),
+        }
+    }
+
+    #[test]
+    fn a_run_folder_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = Histogram::<u64>::new(3).unwrap();
+        h.record(1_234).unwrap();
+        let folder = write_run(dir.path(), &results(), &[h]).unwrap();
+        assert_eq!(Results::load(&folder.results).unwrap(), results());
+        let csv = std::fs::read_to_string(&folder.pools_csv).unwrap();
+        assert!(csv.lines().nth(1).unwrap().starts_with("\"p,1\","), "{csv}");
+        let log = std::fs::read(&folder.hlogs[0]).unwrap();
+        let intervals: Vec<_> = IntervalLogIterator::new(&log)
+            .filter_map(|e| match e {
+                Ok(LogEntry::Interval(i)) => Some(i.tag().map(|t| t.as_str().to_owned())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(intervals, vec![Some("p_1".to_owned())]);
+    }
+
+    #[test]
+    fn a_wrong_schema_version_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        std::fs::write(&path, r#"{"schema_version": 99}"#).unwrap();
+        let msg = Results::load(&path).unwrap_err().to_string();
+        assert!(
+            msg.contains("version 99") && msg.contains("reads version 1"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn utc_stamps_match_known_dates() {
+        assert_eq!(utc_stamp(0), "19700101-000000");
+        assert_eq!(utc_stamp(1_709_251_199), "20240229-235959");
+    }
+}

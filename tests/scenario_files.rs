@@ -1,0 +1,34 @@
+//! Every ready scenario in scenarios/ parses and validates, so none can rot.
+//!
+//! The files name the real policy presets and key distributions (zipf, hotspot, hot-actor,
+//! exponential-full-jitter, ...); on a branch where those are still stubs this test fails, by
+//! design, until the policy and key libraries are merged.
+
+use std::path::Path;
+
+use retrylab::workload::scenario::Scenario;
+
+#[test]
+fn every_ready_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "the ready scenarios are there: {files:?}");
+    let problems: Vec<String> = files
+        .iter()
+        .filter_map(|f| Scenario::from_file(f).err().map(|e| e.to_string()))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(
+            text.starts_with("# Question:"),
+            "{} starts with the question it answers",
+            f.display()
+        );
+    }
+}
