@@ -5,6 +5,7 @@
 //! cargo run --example report_sample -- run OUT      # one two-pool run
 //! cargo run --example report_sample -- sweep OUT    # writers = 2..16 x2, 2 repeats
 //! cargo run --example report_sample -- sweep2 OUT   # writers × actors heatmaps
+//! cargo run --example report_sample -- redraw RESULTS OUT   # a saved run or sweep, redrawn
 //! ```
 
 #[path = "../tests/report_support/mod.rs"]
@@ -18,6 +19,14 @@ use retrylab::sweep::{self, SweepOptions, SweepSpec};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let kind = args.first().map_or("run", String::as_str);
+    if kind == "redraw" {
+        let (Some(from), Some(to)) = (args.get(1), args.get(2)) else {
+            return Err("usage: report_sample redraw RESULTS_DIR_OR_FILE OUT".into());
+        };
+        let files = report::redraw(Path::new(from), Some(Path::new(to)))?;
+        println!("wrote {}", files.html.display());
+        return Ok(());
+    }
     let out = Path::new(args.get(1).map_or("reports/sample", String::as_str));
     let input = match kind {
         "run" => ReportInput::Runs(vec![report_support::two_pool_results()]),
