@@ -8,8 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::chart::{Chart, ChartError, fail};
 use super::palette::Palette;
 use super::style::{
-    DESC_SIZE, LABEL_SIZE, LegendEntry, fmt_ns, fmt_pct, fmt_si, notice, shorten, text, titled,
-    with_legend, x_ticks, y_ticks,
+    DESC_SIZE, LABEL_SIZE, LegendEntry, fmt_ns, fmt_pct, fmt_si, notice, shorten, text, thin,
+    titled, with_legend, x_ticks, y_ticks,
 };
 use crate::sweep::manifest::SweepData;
 use crate::sweep::stats::point_stats;
@@ -220,8 +220,8 @@ impl Chart for Heatmap<'_> {
             .enumerate()
             .map(|(i, v)| (i as f64 + 0.5, shorten(v, 10)))
             .collect();
-        x_ticks(&chart, &area, &xt, (0.0, 0.0))?;
-        y_ticks(&chart, &area, &yt, 0.0)?;
+        x_ticks(&chart, &area, &thin(xt, 12), (0.0, 0.0))?;
+        y_ticks(&chart, &area, &thin(yt, 16), 0.0)?;
         Ok(())
     }
 }

@@ -297,6 +297,31 @@ pub fn y_ticks<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
     Ok(())
 }
 
+/// Keeps at most `max` of `ticks`, evenly (always the first), so labels of long sweeps never
+/// run into each other.
+pub fn thin(ticks: Vec<(f64, String)>, max: usize) -> Vec<(f64, String)> {
+    let step = ticks.len().div_ceil(max.max(1)).max(1);
+    ticks.into_iter().step_by(step).collect()
+}
+
+/// Whether `values` (positive, sorted or not) are better spread on a log axis than on a
+/// linear one: the smallest gap between neighbours, as a share of the whole span, is larger.
+pub fn prefers_log(values: &[f64]) -> bool {
+    if values.len() < 3 || values.iter().any(|v| *v <= 0.0 || !v.is_finite()) {
+        return false;
+    }
+    let smallest_gap = |xs: Vec<f64>| {
+        let mut xs = xs;
+        xs.sort_by(f64::total_cmp);
+        let span = xs[xs.len() - 1] - xs[0];
+        if span <= 0.0 {
+            return 0.0;
+        }
+        xs.windows(2).map(|w| w[1] - w[0]).fold(f64::MAX, f64::min) / span
+    };
+    smallest_gap(values.iter().map(|v| v.ln()).collect()) > smallest_gap(values.to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,5 +336,23 @@ mod tests {
         assert_eq!(fmt_pct(0.125), "12.5%");
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    #[test]
+    fn log_axes_for_geometric_values_only() {
+        assert!(prefers_log(&[1.0, 2.0, 4.0, 8.0, 16.0, 32.0]));
+        let arithmetic: Vec<f64> = (1..=32).map(f64::from).collect();
+        assert!(!prefers_log(&arithmetic));
+        assert!(!prefers_log(&[0.0, 1.0, 2.0]));
+        assert!(!prefers_log(&[1.0, 100.0]));
+    }
+
+    #[test]
+    fn thinning_keeps_the_first_and_at_most_max() {
+        let ticks: Vec<(f64, String)> = (0..32).map(|i| (f64::from(i), i.to_string())).collect();
+        let kept = thin(ticks, 12);
+        assert!(kept.len() <= 12 && kept.len() >= 8, "{}", kept.len());
+        assert_eq!(kept[0].1, "0");
+        assert_eq!(thin(vec![(0.0, "a".into())], 12).len(), 1);
     }
 }

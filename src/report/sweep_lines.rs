@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use super::chart::{Chart, ChartError, fail};
 use super::palette::Palette;
 use super::style::{
-    DESC_SIZE, LABEL_SIZE, LegendEntry, TimeUnit, fmt_si, notice, pool_label, shorten, text,
-    titled, with_legend, x_ticks,
+    DESC_SIZE, LABEL_SIZE, LegendEntry, TimeUnit, fmt_si, notice, pool_label, prefers_log, shorten,
+    text, thin, titled, with_legend, x_ticks,
 };
 use crate::sweep::manifest::SweepData;
 use crate::sweep::stats::{PoolStats, Spread, point_stats};
@@ -56,7 +56,7 @@ fn axis(data: &SweepData) -> Axis {
             let (lo, hi) = positions
                 .iter()
                 .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-            let log = lo > 0.0 && hi / lo >= 16.0;
+            let log = hi / lo.max(f64::MIN_POSITIVE) >= 8.0 && prefers_log(&positions);
             let desc = if durations {
                 format!(
                     "{} ({}{})",
@@ -199,6 +199,7 @@ impl Chart for SweepLines<'_> {
             .zip(&ax.labels)
             .map(|(x, l)| (*x, shorten(l, 10)))
             .collect();
+        let ticks = thin(ticks, 12);
         macro_rules! draw_on {
             ($chart:expr) => {{
                 let mut chart = $chart;
