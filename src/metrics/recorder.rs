@@ -69,6 +69,13 @@ pub struct Counters {
     pub failed_attempt_ns: u64,
     /// Time spent waiting out policy delays.
     pub backoff_ns: u64,
+    /// Appends whose response did not arrive within the client timeout (simulated engine's
+    /// `[sim] timeout`); each was resolved by reading the store back.
+    #[serde(default)]
+    pub timeouts: u64,
+    /// Timed-out appends that had in fact committed (counted as committed too).
+    #[serde(default)]
+    pub timeouts_committed: u64,
 }
 
 impl Counters {
@@ -98,6 +105,8 @@ impl Counters {
         self.events_replayed += o.events_replayed;
         self.failed_attempt_ns += o.failed_attempt_ns;
         self.backoff_ns += o.backoff_ns;
+        self.timeouts += o.timeouts;
+        self.timeouts_committed += o.timeouts_committed;
     }
 }
 
@@ -126,6 +135,16 @@ pub struct Recorder {
     pub worst_attempts: u64,
     /// Longest any measured operation took (ns), committed or not.
     pub worst_latency_ns: u64,
+}
+
+/// Records `ns` into an auto-resizing histogram. `saturating_record` alone never resizes (it
+/// clamps to the current top, which starts at 2), so growth must go through `record`; the
+/// saturating form is only the fallback for values past `u64` limits.
+#[inline]
+fn record_ns(h: &mut Histogram<u64>, ns: u64) {
+    if h.record(ns).is_err() {
+        h.saturating_record(ns);
+    }
 }
 
 fn histogram() -> Histogram<u64> {
@@ -190,7 +209,7 @@ impl Recorder {
     pub fn attempt(&mut self, intended_start: Nanos, call_ns: Nanos) {
         if self.measures(intended_start) {
             self.counters.attempts += 1;
-            self.attempt_latency.saturating_record(call_ns.max(1));
+            record_ns(&mut self.attempt_latency, call_ns.max(1));
         }
     }
 
@@ -209,6 +228,20 @@ impl Recorder {
             let s = conflict.staleness().clamp(0, MAX_STALENESS_BUCKET as i64) as usize;
             self.staleness[s] += 1;
             *self.conflicts_by_actor.entry(conflict.actor).or_insert(0) += 1;
+        }
+    }
+
+    /// An append's response did not arrive within the client timeout.
+    pub fn timed_out(&mut self, intended_start: Nanos) {
+        if self.measures(intended_start) {
+            self.counters.timeouts += 1;
+        }
+    }
+
+    /// A timed-out append was resolved by reading back: it had `committed`, or not.
+    pub fn timeout_resolved(&mut self, intended_start: Nanos, committed: bool) {
+        if committed && self.measures(intended_start) {
+            self.counters.timeouts_committed += 1;
         }
     }
 
@@ -238,8 +271,10 @@ impl Recorder {
         self.slot(now).commits += 1;
         if self.measures(intended_start) {
             self.counters.committed += 1;
-            self.op_latency
-                .saturating_record(now.saturating_sub(intended_start).max(1));
+            record_ns(
+                &mut self.op_latency,
+                now.saturating_sub(intended_start).max(1),
+            );
             self.attempts_per_op[(attempts as usize).min(MAX_ATTEMPTS_BUCKET)] += 1;
             self.finish_op(intended_start, now, attempts);
         }
@@ -280,8 +315,10 @@ impl Recorder {
     pub fn read(&mut self, intended_start: Nanos, now: Nanos) {
         if self.measures(intended_start) {
             self.counters.reads += 1;
-            self.read_latency
-                .saturating_record(now.saturating_sub(intended_start).max(1));
+            record_ns(
+                &mut self.read_latency,
+                now.saturating_sub(intended_start).max(1),
+            );
         }
     }
 
@@ -313,5 +350,24 @@ impl Recorder {
         }
         self.worst_attempts = self.worst_attempts.max(other.worst_attempts);
         self.worst_latency_ns = self.worst_latency_ns.max(other.worst_latency_ns);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_are_recorded_at_their_value_not_clamped() {
+        let mut rec = Recorder::new(RecordingWindow {
+            warmup_end_ns: 0,
+            window_ns: 1_000,
+        });
+        rec.attempt(0, 40_000);
+        rec.committed(0, 3_000_000, 1);
+        rec.read(0, 70);
+        assert_eq!(rec.attempt_latency.max(), 40_000 + 31); // 3 significant figures
+        assert!(rec.op_latency.max().abs_diff(3_000_000) <= 3_000);
+        assert_eq!(rec.read_latency.max(), 70);
     }
 }
