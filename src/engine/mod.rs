@@ -11,6 +11,7 @@ use crate::metrics::results::Results;
 use crate::workload::scenario::Scenario;
 
 pub mod audit;
+pub mod sim;
 
 /// Which engine runs a scenario.
 #[derive(
