@@ -12,10 +12,12 @@
 //! machine with the [`Input`] it produced and the time now.
 //!
 //! An engine with client timeouts (the simulator's `[sim] timeout`) may answer an append with
-//! [`Input::TimedOut`]: the writer then reads back the version it attempted
-//! ([`Action::ReadEventAt`]) until that version is filled, and counts the append as committed
-//! if the event there is its own, or as a conflict if it is another writer's. It never retries
-//! while its first append could still land, so no event is stored without its writer knowing. Every step is recorded into the
+//! [`Input::TimedOut`]: its outcome is unknown, and the append may still land. The writer reads
+//! back the version it attempted ([`Action::ReadEventAt`]): its own event there is a commit,
+//! another writer's is a conflict, and an empty slot means it sends the *same* event again (same
+//! version, same payload), reading back again after any failure. Optimistic concurrency stores
+//! that event at most once, so whatever lands, the writer learns of it before the operation
+//! ends, and no event is stored without its writer being told. Every step is recorded into the
 //! [`Recorder`] the engine passes in, so both engines produce the same metrics by construction.
 
 use std::sync::Arc;
@@ -173,7 +175,10 @@ pub struct Writer {
     expected: Version,
     attempt_began: Nanos,
     save_sent: Nanos,
-    sent_payload: u64,
+    sent: Event,
+    /// A copy of the last append may still land (it timed out): failures are read back, not
+    /// handed to the policy.
+    unsettled: bool,
     work: u64,
     pending_refresh: Refresh,
     seq: u32,
@@ -198,7 +203,14 @@ impl Writer {
             expected: 0,
             attempt_began: 0,
             save_sent: 0,
-            sent_payload: 0,
+            sent: Event {
+                actor: 0,
+                version: 0,
+                event_type: 0,
+                payload: 0,
+                timestamp_ns: 0,
+            },
+            unsettled: false,
             work: 0,
             pending_refresh: Refresh::Reread,
             seq: 0,
@@ -319,15 +331,17 @@ impl Writer {
             (Phase::Saving, Input::TimedOut) => {
                 rec.attempt(self.intended_start, now.saturating_sub(self.save_sent));
                 rec.timed_out(self.intended_start);
+                self.unsettled = true;
                 self.resolve()
             }
             (Phase::Resolving, Input::EventAt { event, latest }) => match event {
-                Some(e) if e.payload == self.sent_payload => {
+                Some(e) if e.payload == self.sent.payload => {
                     rec.timeout_resolved(self.intended_start, true);
                     self.outcome(Ok(()), now, rec)
                 }
                 Some(_) => {
-                    // Another writer holds the version: exactly a conflict, learnt late.
+                    // Another writer holds the version: exactly a conflict, learnt late. No copy
+                    // of ours can land there any more.
                     rec.timeout_resolved(self.intended_start, false);
                     let conflict = VersionConflict {
                         actor: self.actor,
@@ -336,9 +350,9 @@ impl Writer {
                     };
                     self.outcome(Err(SaveError::Conflict(conflict)), now, rec)
                 }
-                // The version is still free, so the append may yet land: retrying now could
-                // store an event nobody is told of. Ask again until the version is filled.
-                None => self.resolve(),
+                // The version is still free and our append may yet land: send the very same
+                // event again, so at most one of the copies can be stored.
+                None => self.resend(now),
             },
             (Phase::BackingOff, Input::Waited) => match self.policy.admit(&self.info(now)) {
                 Admission::Proceed => self.refresh(self.pending_refresh, now),
@@ -390,14 +404,21 @@ impl Writer {
         self.save_sent = now;
         self.seq = self.seq.wrapping_add(1);
         self.work += 1;
-        self.sent_payload = Writer::payload(self.plan.index, self.index, self.seq);
-        Action::Save(Event {
+        self.sent = Event {
             actor: self.actor,
             version: self.expected,
             event_type: 1,
-            payload: self.sent_payload,
+            payload: Writer::payload(self.plan.index, self.index, self.seq),
             timestamp_ns: now,
-        })
+        };
+        Action::Save(self.sent)
+    }
+
+    fn resend(&mut self, now: Nanos) -> Action {
+        self.phase = Phase::Saving;
+        self.save_sent = now;
+        self.work += 1;
+        Action::Save(self.sent)
     }
 
     fn resolve(&mut self) -> Action {
@@ -410,11 +431,23 @@ impl Writer {
 
     fn saved(&mut self, result: Result<(), SaveError>, now: Nanos, rec: &mut Recorder) -> Action {
         rec.attempt(self.intended_start, now.saturating_sub(self.save_sent));
+        if self.unsettled {
+            match result {
+                // A failure may hide our earlier copy having landed: read back first.
+                Err(SaveError::Conflict(_)) => return self.resolve(),
+                Err(_) => {
+                    rec.other_error(self.intended_start);
+                    return self.resolve();
+                }
+                Ok(()) => {}
+            }
+        }
         self.outcome(result, now, rec)
     }
 
     /// What follows an attempt whose outcome is known.
     fn outcome(&mut self, result: Result<(), SaveError>, now: Nanos, rec: &mut Recorder) -> Action {
+        self.unsettled = false;
         let info = self.info(now);
         let decision = match result {
             Ok(()) => {
@@ -603,19 +636,51 @@ mod tests {
     }
 
     #[test]
-    fn an_unsettled_timed_out_append_is_asked_about_again() {
+    fn an_unsettled_timed_out_append_is_sent_again_unchanged() {
         let store = GlobalMutexStore::new();
         let mut rec = recorder();
         let mut w = Writer::new(plan("immediate"), 0, writer_rng(1, 0, 0));
         let e = to_save(&store, &mut w, &mut rec);
         let act = resolve_after_timeout(&store, &mut w, &mut rec);
+        assert_eq!(
+            act,
+            Action::Save(e),
+            "the same event, same version and payload"
+        );
+        // The first copy lands before the second: the second conflicts, and reading back
+        // finds our own event.
+        store.save(e).unwrap();
+        let act = w.resume(perform(&store, act), 12, &mut rec);
         assert!(
             matches!(act, Action::ReadEventAt { version: 1, .. }),
             "{act:?}"
         );
-        store.save(e).unwrap(); // lands late
-        let act = w.resume(perform(&store, act), 12, &mut rec);
+        let act = w.resume(perform(&store, act), 13, &mut rec);
         assert_eq!(act, Action::Done(OpEnd::Committed));
+        assert_eq!(store.event_count(), 1);
+        assert_eq!(w.acknowledged(), 1);
+        let c = rec.counters;
+        assert_eq!((c.attempts, c.conflicts, c.committed), (2, 0, 1));
+    }
+
+    #[test]
+    fn a_failed_resend_is_read_back_not_given_up() {
+        let store = GlobalMutexStore::new();
+        let mut rec = recorder();
+        let mut w = Writer::new(plan("immediate"), 0, writer_rng(1, 0, 0));
+        let e = to_save(&store, &mut w, &mut rec);
+        let act = resolve_after_timeout(&store, &mut w, &mut rec);
+        assert_eq!(act, Action::Save(e));
+        let act = w.resume(Input::Saved(Err(SaveError::Unavailable)), 12, &mut rec);
+        assert!(
+            matches!(act, Action::ReadEventAt { version: 1, .. }),
+            "{act:?}"
+        );
+        let act = w.resume(perform(&store, act), 13, &mut rec);
+        assert_eq!(act, Action::Save(e), "still free: send it again");
+        let act = w.resume(perform(&store, act), 14, &mut rec);
+        assert_eq!(act, Action::Done(OpEnd::Committed));
+        assert_eq!(store.event_count(), 1);
     }
 
     #[test]
