@@ -315,3 +315,47 @@ policy = "immediate"
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+/// Capacity makes retries cost everyone: an open-loop load the store handles easily without
+/// conflicts (60% utilisation) turns, on a hot actor, into a saturated store with nearly every
+/// writer queued, because queueing widens every writer's stale window, which makes more
+/// conflicts, which make more calls; the open loop's backlog then shows in latency.
+#[test]
+fn a_retry_storm_feeds_itself_through_the_store_queue() {
+    let text = |keys: &str, actors: u64| {
+        format!(
+            r#"
+name = "storm"
+[run]
+actors = {actors}
+duration = "60ms"
+window = "10ms"
+[[pools]]
+name = "p"
+writers = 50
+policy = "immediate"
+keys = {{ kind = "{keys}" }}
+arrival = {{ kind = "open", rate = 30000.0, process = "poisson" }}
+[sim]
+capacity = 1
+service_time = {{ kind = "constant", value = "10us" }}
+"#
+        )
+    };
+    let calm = simulate(&scenario(&text("uniform", 100_000)));
+    let storm = simulate(&scenario(&text("hot_actor", 1)));
+    let calm_q = calm.sim.as_ref().unwrap();
+    let storm_q = storm.sim.as_ref().unwrap();
+    assert!(calm_q.max_queue_length < 15, "{calm_q:?}");
+    assert!((calm_q.store_utilisation - 0.6).abs() < 0.05, "{calm_q:?}");
+    assert!(storm_q.max_queue_length >= 45, "{storm_q:?}");
+    assert!(storm_q.store_utilisation > 0.95, "{storm_q:?}");
+    assert!(
+        storm.pools[0].goodput_ops_s < 0.5 * 30_000.0,
+        "{}",
+        storm.pools[0].goodput_ops_s
+    );
+    let (calm_p50, storm_p50) = (calm.pools[0].op_latency.p50, storm.pools[0].op_latency.p50);
+    assert!(storm_p50 > 50 * calm_p50, "{calm_p50} vs {storm_p50}");
+    assert!(storm.pools[0].retries_per_commit > 0.5);
+}

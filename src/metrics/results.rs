@@ -321,8 +321,10 @@ pub struct SimStats {
     pub capacity: Option<u32>,
     /// The longest the FIFO queue of calls waiting for the store ever was (0 when unlimited).
     pub max_queue_length: u64,
-    /// The longest the queue was in each time-series window, from the run's start: a retry
-    /// storm feeding itself shows as a queue that grows window after window.
+    /// The longest the queue was in each time-series window, from the run's start. Each writer
+    /// has at most one call in flight, so the queue is bounded by the writer count: a retry
+    /// storm shows as a queue pinned near it (and, in open loop, as latency from the intended
+    /// start that grows with the writers' backlog).
     pub queue_length_per_window: Vec<u64>,
     /// Fraction of the run's capacity-time the store spent serving calls (0 when unlimited).
     pub store_utilisation: f64,

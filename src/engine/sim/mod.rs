@@ -12,8 +12,9 @@
 //!   version can be stale by the time its append lands.
 //! - **Capacity** (`[sim] capacity`, `service_time`): at most that many calls are served at
 //!   once, each for a drawn service time, a FIFO queue behind; a call takes effect when its
-//!   service ends. Retries add load, so a retry storm can be seen feeding itself in
-//!   [`SimStats::queue_length_per_window`].
+//!   service ends. Retries add load and queueing widens every writer's stale window, so a
+//!   retry storm can be seen feeding itself: [`SimStats::queue_length_per_window`] pinned near
+//!   the writer count, utilisation near 1, open-loop latency growing with the backlog.
 //! - **Client timeouts** (`[sim] timeout`): an append whose response is later than that has an
 //!   unknown outcome; the writer reads back the version it attempted until it is filled, and
 //!   counts a commit if the event there is its own (`timeouts_committed`), else a conflict.
