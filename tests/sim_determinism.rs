@@ -98,3 +98,27 @@ think = {{ kind = "uniform", low = "10us", high = "50us" }}
         "seeds must differ: {rates:?}"
     );
 }
+
+#[test]
+fn runs_in_parallel_match_runs_in_sequence() {
+    use rayon::prelude::*;
+    fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<retrylab::workload::scenario::Scenario>();
+    send_and_sync::<retrylab::metrics::results::Results>();
+
+    let scenarios: Vec<_> = (100..108)
+        .map(|seed| scenario(&busy_scenario(seed)))
+        .collect();
+    let parallel: Vec<String> = scenarios
+        .par_iter()
+        .map(|s| serde_json::to_string(&simulate(s)).unwrap())
+        .collect();
+    let sequential: Vec<String> = scenarios
+        .iter()
+        .map(|s| serde_json::to_string(&simulate(s)).unwrap())
+        .collect();
+    assert!(
+        parallel == sequential,
+        "a run must not depend on its neighbours"
+    );
+}
