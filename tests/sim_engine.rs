@@ -389,3 +389,32 @@ mix = { append = 2.0, read_latest = 1.0, read_events = 1.0 }
     assert!(r.integrity.stored_events >= 60 + c.committed);
     assert_eq!(r.integrity.stored_events, r.integrity.acknowledged_events);
 }
+
+#[test]
+fn run_full_hands_back_the_histograms_the_results_summarise() {
+    let s = scenario(
+        r#"
+name = "hist"
+[store]
+latency = { kind = "exponential", mean = "10us" }
+[run]
+actors = 5
+duration = "10ms"
+[[pools]]
+name = "a"
+writers = 3
+policy = "immediate"
+[[pools]]
+name = "b"
+writers = 2
+policy = "immediate"
+"#,
+    );
+    let out = sim::run_full(&s, &RunOptions::default()).unwrap();
+    assert_eq!(out.op_latency.len(), 2);
+    for (h, p) in out.op_latency.iter().zip(&out.results.pools) {
+        assert_eq!(h.len(), p.op_latency.count);
+        assert_eq!(h.max(), p.op_latency.max);
+        assert!(h.len() > 0);
+    }
+}

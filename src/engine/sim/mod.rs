@@ -59,6 +59,16 @@ mod queue;
 mod server;
 mod simulation;
 
+/// A simulated run's results with the merged latency histograms the results file only
+/// summarises (for HdrHistogram interval logs and exact merges across runs).
+#[derive(Debug)]
+pub struct SimOutput {
+    /// The results, as written to `results.json`.
+    pub results: Results,
+    /// Each pool's committed-operation latency histogram (ns), in pool order.
+    pub op_latency: Vec<hdrhistogram::Histogram<u64>>,
+}
+
 /// Runs `scenario` in virtual time and returns its results (`engine = "sim"`).
 ///
 /// Deterministic: the same scenario (seed included) gives the same results, byte for byte once
@@ -72,10 +82,19 @@ mod simulation;
 /// where nothing takes any time) or has an open-loop rate that is not a positive number;
 /// [`EngineError::Keys`] when a pool's key distribution does not fit the actor count.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Results, EngineError> {
+    run_full(scenario, opts).map(|out| out.results)
+}
+
+/// [`run`], keeping each pool's latency histogram too.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_full(scenario: &Scenario, opts: &RunOptions) -> Result<SimOutput, EngineError> {
     let outcome = simulation::Simulation::new(scenario, opts.stop.clone())?.run();
     let scenario_toml = toml::to_string(scenario)
         .unwrap_or_else(|e| format!("# the scenario could not be written as TOML: {e}\n"));
-    Ok(Results {
+    let results = Results {
         schema_version: SCHEMA_VERSION,
         scenario_name: scenario.name.clone(),
         scenario_toml,
@@ -92,5 +111,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Results, EngineErro
         pools: outcome.pools,
         integrity: outcome.integrity,
         sim: Some(outcome.stats),
+    };
+    Ok(SimOutput {
+        results,
+        op_latency: outcome.op_latency,
     })
 }

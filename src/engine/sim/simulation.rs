@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use hdrhistogram::Histogram;
 use rand::Rng;
 
 use super::arrivals::ArrivalPlan;
@@ -100,6 +101,8 @@ pub(super) struct Simulation {
 pub(super) struct Outcome {
     /// One summary per pool, in scenario order.
     pub(super) pools: Vec<PoolResult>,
+    /// Each pool's committed-operation latency histogram (ns), in pool order.
+    pub(super) op_latency: Vec<Histogram<u64>>,
     /// The store audit.
     pub(super) integrity: Integrity,
     /// The simulator's own figures.
@@ -507,24 +510,23 @@ impl Simulation {
         for sw in &self.writers {
             commits[sw.pool as usize].push(sw.proto.committed());
         }
-        let pools = self
-            .pools
-            .iter()
-            .zip(commits)
-            .map(|(pool, commits)| {
-                let mut r = PoolResult::summarise(
-                    &pool.name,
-                    &pool.label,
-                    &pool.recorder,
-                    commits,
-                    measured_ns,
-                );
-                r.panicked_writers = pool.panicked;
-                r
-            })
-            .collect();
+        let mut op_latency = Vec::with_capacity(self.pools.len());
+        let mut pools = Vec::with_capacity(self.pools.len());
+        for (pool, commits) in self.pools.into_iter().zip(commits) {
+            let mut r = PoolResult::summarise(
+                &pool.name,
+                &pool.label,
+                &pool.recorder,
+                commits,
+                measured_ns,
+            );
+            r.panicked_writers = pool.panicked;
+            pools.push(r);
+            op_latency.push(pool.recorder.op_latency);
+        }
         Outcome {
             pools,
+            op_latency,
             integrity,
             stats,
             measured_ns,
