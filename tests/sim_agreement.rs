@@ -39,9 +39,15 @@ think = { kind = "uniform", low = "200us", high = "1ms" }
     let threads = retrylab::engine::run(&s, EngineKind::Threads, &opts).expect("threads run");
     let sim = retrylab::engine::run(&s, EngineKind::Sim, &opts).expect("sim run");
     assert!(threads.integrity.ok && sim.integrity.ok);
-    assert_eq!((threads.engine.as_str(), sim.engine.as_str()), ("threads", "sim"));
+    assert_eq!(
+        (threads.engine.as_str(), sim.engine.as_str()),
+        ("threads", "sim")
+    );
     let (a, b) = (threads.pools[0].conflict_rate, sim.pools[0].conflict_rate);
-    assert!(b > 0.05, "the scenario must conflict to say anything: sim {b}");
+    assert!(
+        b > 0.05,
+        "the scenario must conflict to say anything: sim {b}"
+    );
     let tolerance = 0.05f64.max(0.25 * a.max(b));
     assert!(
         (a - b).abs() <= tolerance,

@@ -70,7 +70,10 @@ pub(crate) fn list() {
         }
         println!("    {}: {}", kind.name, kind.description);
         for param in kind.params {
-            println!("        {} = {}: {}", param.name, param.default, param.description);
+            println!(
+                "        {} = {}: {}",
+                param.name, param.default, param.description
+            );
         }
     }
     println!();

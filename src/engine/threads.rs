@@ -352,7 +352,10 @@ fn operation_loop(
                     store.events_into(actor, version, &mut buf);
                     let latest = store.latest_version(actor);
                     now = clock.now();
-                    Input::EventAt { event: buf.first().copied(), latest }
+                    Input::EventAt {
+                        event: buf.first().copied(),
+                        latest,
+                    }
                 }
                 Action::Save(event) => {
                     let saved = store.save(event);
