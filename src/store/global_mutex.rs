@@ -21,7 +21,9 @@ impl GlobalMutexStore {
     fn lock(&self) -> MutexGuard<'_, HashMap<ActorId, Vec<Event>>> {
         // A writer that panicked mid-append cannot leave a stream half-written (the push is the
         // only mutation), so the data behind a poisoned lock is still consistent.
-        self.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.streams
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -65,13 +67,20 @@ impl EventStore for GlobalMutexStore {
     }
 
     fn actors(&self) -> Vec<ActorId> {
-        self.lock().iter().filter(|(_, s)| !s.is_empty()).map(|(a, _)| *a).collect()
+        self.lock()
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(a, _)| *a)
+            .collect()
     }
 
     fn heap_bytes(&self) -> usize {
         let streams = self.lock();
         let entry = std::mem::size_of::<(ActorId, Vec<Event>)>() + 1;
         streams.capacity() * entry
-            + streams.values().map(|s| s.capacity() * std::mem::size_of::<Event>()).sum::<usize>()
+            + streams
+                .values()
+                .map(|s| s.capacity() * std::mem::size_of::<Event>())
+                .sum::<usize>()
     }
 }
