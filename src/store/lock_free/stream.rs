@@ -15,7 +15,7 @@
 use std::ptr;
 
 use crate::store::{ActorId, Event, Version};
-use crate::sync::{AtomicPtr, AtomicU64, Ordering};
+use crate::sync::{AtomicPtr, AtomicU64, Ordering, Published};
 
 /// log2 of the first segment's slot count.
 #[cfg(not(loom))]
@@ -50,6 +50,9 @@ fn locate(index: u64) -> (usize, usize) {
     (k, (index - start) as usize)
 }
 
+/// A slot: null until it points to its published event.
+type Slot = AtomicPtr<Published<Event>>;
+
 /// What an append did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum AppendOutcome {
@@ -69,7 +72,7 @@ pub(super) struct Stream {
     /// forward from any committed version finds the latest.
     committed_hint: AtomicU64,
     /// Segment `k` points to the first of `segment_len(k)` slots, or is null until needed.
-    segments: [AtomicPtr<AtomicPtr<Event>>; SEGMENTS],
+    segments: [AtomicPtr<Slot>; SEGMENTS],
 }
 
 impl Stream {
@@ -90,7 +93,7 @@ impl Stream {
 
     /// The slots of segment `k`, if it has been allocated.
     #[inline]
-    fn segment(&self, k: usize) -> Option<&[AtomicPtr<Event>]> {
+    fn segment(&self, k: usize) -> Option<&[Slot]> {
         // Acquire pairs with the Release of the installing CAS: the slots' initialisation
         // (all null) is visible before we read them.
         let base = self.segments[k].load(Ordering::Acquire);
@@ -103,14 +106,13 @@ impl Stream {
     }
 
     /// Segment `k`, allocating and installing it if it is missing.
-    fn segment_or_grow(&self, k: usize) -> &[AtomicPtr<Event>] {
+    fn segment_or_grow(&self, k: usize) -> &[Slot] {
         if let Some(segment) = self.segment(k) {
             return segment;
         }
         let len = segment_len(k);
-        let fresh: Box<[AtomicPtr<Event>]> =
-            (0..len).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
-        let fresh = Box::into_raw(fresh) as *mut AtomicPtr<Event>;
+        let fresh: Box<[Slot]> = (0..len).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
+        let fresh = Box::into_raw(fresh) as *mut Slot;
         // Release publishes the initialised slots; Acquire on failure sees the winner's.
         match self.segments[k].compare_exchange(
             ptr::null_mut(),
@@ -174,7 +176,7 @@ impl Stream {
                 current: self.latest_version(),
             };
         }
-        let boxed = Box::into_raw(Box::new(event));
+        let boxed = Box::into_raw(Box::new(Published::new(event)));
         // Release publishes the event's fields with the pointer: a reader that Acquire-loads the
         // slot sees a complete event. Failure needs no ordering: we only learn "taken".
         match slot.compare_exchange(ptr::null_mut(), boxed, Ordering::Release, Ordering::Relaxed) {
@@ -224,7 +226,7 @@ impl Stream {
                 // SAFETY: a non-null slot points to a live event, written before its Release
                 // publication (which our Acquire load synchronises with), never mutated and
                 // freed only in Drop.
-                out.push(unsafe { *event });
+                out.push(unsafe { (*event).get() });
                 index += 1;
             }
             k += 1;
@@ -237,7 +239,7 @@ impl Stream {
     pub(super) fn heap_bytes(&self) -> usize {
         let segments: usize = (0..SEGMENTS)
             .filter(|&k| self.segment(k).is_some())
-            .map(|k| segment_len(k) * std::mem::size_of::<AtomicPtr<Event>>())
+            .map(|k| segment_len(k) * std::mem::size_of::<Slot>())
             .sum();
         std::mem::size_of::<Self>()
             + segments
