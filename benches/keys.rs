@@ -1,7 +1,7 @@
 //! Key samplers against `rand_distr::Zipf`, in the same run: the samplers must cost a few
 //! nanoseconds so that store benches measure the store, not the key choice.
 
-use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, black_box};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand_distr::Distribution;
@@ -52,5 +52,8 @@ fn samplers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, samplers);
-criterion_main!(benches);
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    samplers(&mut c);
+    c.final_summary();
+}

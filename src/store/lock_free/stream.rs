@@ -1,14 +1,17 @@
-//! One actor's stream: a segmented array of pointer-sized slots, each null until its event is
-//! published by the single compare-and-swap that also claims it.
+//! One actor's stream: pointer-sized slots, each null until its event is published by the
+//! single compare-and-swap that also claims it.
 //!
-//! Version `v` lives at slot index `v - 1`. Segment `k` holds `BASE << k` slots and is allocated
-//! on first use, so the header is a fixed array of segment pointers and nothing ever moves.
+//! Version `v` lives at slot index `v - 1`. The first `INLINE` slots sit in the stream header
+//! itself, which is one cache line, so a short stream costs one allocation and a version read
+//! one line. Later slots live in segments reached through a lazily installed directory: segment
+//! `k` holds `BASE << k` slots and is allocated on first use, so nothing ever moves.
 //!
 //! Invariants the `unsafe` below relies on:
-//! - a non-null segment pointer points to a live, fully initialised slice of
-//!   `segment_len(k)` slots, installed once and freed only by `Drop`;
-//! - a non-null slot points to a live `Event` boxed by `append`, written once and freed only by
-//!   `Drop`; slots are never cleared or overwritten while the stream lives (so no ABA);
+//! - a non-null directory or segment pointer points to a live, fully initialised directory or
+//!   slice of `segment_len(k)` slots, installed once by CAS and freed only by `Drop`;
+//! - a non-null slot points to a live event boxed by `append`, written once before its
+//!   publication and freed only by `Drop`; slots are never cleared or overwritten while the
+//!   stream lives (so no ABA);
 //! - slot `i` is filled only after slot `i - 1` was observed filled, so filled slots form a
 //!   prefix (the stream is gapless).
 
@@ -17,31 +20,38 @@ use std::ptr;
 use crate::store::{ActorId, Event, Version};
 use crate::sync::{AtomicPtr, AtomicU64, Ordering, Published};
 
+/// Slots inside the header: with the actor, the hint and the directory pointer, 56 bytes.
+#[cfg(not(loom))]
+const INLINE: usize = 4;
 /// log2 of the first segment's slot count.
 #[cfg(not(loom))]
 const BASE_SHIFT: u32 = 3;
-/// Segments per stream: with 8 slots in the first, 32 segments hold about 34 billion events,
+/// Segments per directory: with 8 slots in the first, 32 segments hold about 34 billion events,
 /// more than any machine's memory, so the capacity limit below is never met in practice.
 #[cfg(not(loom))]
 const SEGMENTS: usize = 32;
-// Under loom every atomic is modelled: a stream of 1 + 2 + 4 slots keeps the state space small.
+// Under loom every atomic is modelled: 1 inline slot and segments of 1 and 2 slots keep the
+// state space small while every append past version 1 crosses an install race.
+#[cfg(loom)]
+const INLINE: usize = 1;
 #[cfg(loom)]
 const BASE_SHIFT: u32 = 0;
 #[cfg(loom)]
-const SEGMENTS: usize = 3;
+const SEGMENTS: usize = 2;
 
 const BASE: u64 = 1 << BASE_SHIFT;
 
 /// The most events one stream can hold; an append beyond it reports a conflict (it cannot be
 /// stored) rather than panicking.
-pub(crate) const CAPACITY: u64 = BASE * ((1u64 << SEGMENTS) - 1);
+pub(crate) const CAPACITY: u64 = INLINE as u64 + BASE * ((1u64 << SEGMENTS) - 1);
 
 /// Slots in segment `k`.
 fn segment_len(k: usize) -> usize {
     (BASE as usize) << k
 }
 
-/// Segment number and offset of slot `index` (`index < CAPACITY`).
+/// Segment number and offset of slot `index` counted from the first segment
+/// (`index < CAPACITY - INLINE`).
 #[inline]
 fn locate(index: u64) -> (usize, usize) {
     let j = (index >> BASE_SHIFT) + 1;
@@ -52,6 +62,42 @@ fn locate(index: u64) -> (usize, usize) {
 
 /// A slot: null until it points to its published event.
 type Slot = AtomicPtr<Published<Event>>;
+
+fn empty_slot() -> Slot {
+    AtomicPtr::new(ptr::null_mut())
+}
+
+/// Frees the events of `slots`.
+///
+/// # Safety
+///
+/// The caller has exclusive access to the slots, and every non-null slot came from
+/// `Box::into_raw` in `append` and is freed nowhere else.
+unsafe fn free_events(slots: &[Slot]) {
+    for slot in slots {
+        let event = slot.load(Ordering::Acquire);
+        if !event.is_null() {
+            // SAFETY: guaranteed by the caller (see above).
+            drop(unsafe { Box::from_raw(event) });
+        }
+    }
+}
+
+/// Appends the events of `slots` to `out` up to the first empty slot; `false` if it met one.
+#[inline]
+fn push_filled(slots: &[Slot], out: &mut Vec<Event>) -> bool {
+    for slot in slots {
+        let event = slot.load(Ordering::Acquire);
+        if event.is_null() {
+            return false;
+        }
+        // SAFETY: a non-null slot points to a live event, written before its Release
+        // publication (which our Acquire load synchronises with), never mutated and freed only
+        // in Drop.
+        out.push(unsafe { (*event).get() });
+    }
+    true
+}
 
 /// What an append did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,30 +111,17 @@ pub(super) enum AppendOutcome {
     },
 }
 
-/// One actor's stream header. Allocated once by the index, freed when the store drops.
-pub(super) struct Stream {
-    actor: ActorId,
-    /// A committed version (a lower bound of the latest): the stream is gapless, so scanning
-    /// forward from any committed version finds the latest.
-    committed_hint: AtomicU64,
+/// The segments past the inline slots. Allocated when a stream outgrows its header.
+struct Directory {
     /// Segment `k` points to the first of `segment_len(k)` slots, or is null until needed.
     segments: [AtomicPtr<Slot>; SEGMENTS],
 }
 
-impl Stream {
-    /// An empty stream for `actor`.
-    pub(super) fn new(actor: ActorId) -> Self {
+impl Directory {
+    fn new() -> Self {
         Self {
-            actor,
-            committed_hint: AtomicU64::new(0),
             segments: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         }
-    }
-
-    /// The actor this stream belongs to.
-    #[inline]
-    pub(super) fn actor(&self) -> ActorId {
-        self.actor
     }
 
     /// The slots of segment `k`, if it has been allocated.
@@ -111,7 +144,7 @@ impl Stream {
             return segment;
         }
         let len = segment_len(k);
-        let fresh: Box<[Slot]> = (0..len).map(|_| AtomicPtr::new(ptr::null_mut())).collect();
+        let fresh: Box<[Slot]> = (0..len).map(|_| empty_slot()).collect();
         let fresh = Box::into_raw(fresh) as *mut Slot;
         // Release publishes the initialised slots; Acquire on failure sees the winner's.
         match self.segments[k].compare_exchange(
@@ -133,16 +166,122 @@ impl Stream {
         }
     }
 
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + (0..SEGMENTS)
+                .filter(|&k| self.segment(k).is_some())
+                .map(|k| segment_len(k) * std::mem::size_of::<Slot>())
+                .sum::<usize>()
+    }
+}
+
+impl Drop for Directory {
+    fn drop(&mut self) {
+        for k in 0..SEGMENTS {
+            let base = self.segments[k].load(Ordering::Acquire);
+            if base.is_null() {
+                continue;
+            }
+            // SAFETY: `&mut self` means no other thread can reach this directory; a non-null
+            // segment pointer came from `Box::into_raw` of a `segment_len(k)`-slot slice in
+            // `segment_or_grow` and is freed only here, once; so are its events.
+            unsafe {
+                let segment = Box::from_raw(ptr::slice_from_raw_parts_mut(base, segment_len(k)));
+                free_events(&segment);
+            }
+        }
+    }
+}
+
+/// One actor's stream header. Allocated once by the index, freed when the store drops.
+pub(super) struct Stream {
+    actor: ActorId,
+    /// A committed version (a lower bound of the latest): the stream is gapless, so scanning
+    /// forward from any committed version finds the latest.
+    committed_hint: AtomicU64,
+    /// Versions 1 to `INLINE`.
+    inline: [Slot; INLINE],
+    /// The later versions' segments, or null until the stream outgrows `inline`.
+    directory: AtomicPtr<Directory>,
+}
+
+impl Stream {
+    /// An empty stream for `actor`.
+    pub(super) fn new(actor: ActorId) -> Self {
+        Self {
+            actor,
+            committed_hint: AtomicU64::new(0),
+            inline: std::array::from_fn(|_| empty_slot()),
+            directory: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// The actor this stream belongs to.
+    #[inline]
+    pub(super) fn actor(&self) -> ActorId {
+        self.actor
+    }
+
+    /// The directory, if installed.
+    #[inline]
+    fn directory(&self) -> Option<&Directory> {
+        // Acquire pairs with the installing CAS's Release: the directory is initialised.
+        let directory = self.directory.load(Ordering::Acquire);
+        // SAFETY: a non-null directory is live until Drop, which needs `&mut self`.
+        (!directory.is_null()).then(|| unsafe { &*directory })
+    }
+
+    /// The directory, installing an empty one if there is none.
+    fn directory_or_grow(&self) -> &Directory {
+        if let Some(directory) = self.directory() {
+            return directory;
+        }
+        let fresh = Box::into_raw(Box::new(Directory::new()));
+        match self.directory.compare_exchange(
+            ptr::null_mut(),
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            // SAFETY: installed just now; installed directories live until Drop.
+            Ok(_) => unsafe { &*fresh },
+            Err(winner) => {
+                // SAFETY: the CAS failed, so `fresh` was never shared: we still own it.
+                drop(unsafe { Box::from_raw(fresh) });
+                // SAFETY: `winner` is non-null and live until Drop.
+                unsafe { &*winner }
+            }
+        }
+    }
+
+    /// Slot `index`, if it exists yet.
+    #[inline]
+    fn slot(&self, index: u64) -> Option<&Slot> {
+        if index < INLINE as u64 {
+            return Some(&self.inline[index as usize]);
+        }
+        if index >= CAPACITY {
+            return None;
+        }
+        let (k, offset) = locate(index - INLINE as u64);
+        self.directory()?.segment(k).map(|segment| &segment[offset])
+    }
+
+    /// Slot `index`, allocating its segment if needed (`index < CAPACITY`).
+    fn slot_or_grow(&self, index: u64) -> &Slot {
+        if index < INLINE as u64 {
+            return &self.inline[index as usize];
+        }
+        let (k, offset) = locate(index - INLINE as u64);
+        &self.directory_or_grow().segment_or_grow(k)[offset]
+    }
+
     /// Whether slot `index` holds an event (Acquire: its contents and every earlier slot's
     /// are then visible).
     #[inline]
     fn is_filled(&self, index: u64) -> bool {
-        if index >= CAPACITY {
-            return false;
-        }
-        let (k, offset) = locate(index);
-        self.segment(k)
-            .is_some_and(|s| !s[offset].load(Ordering::Acquire).is_null())
+        self.slot(index)
+            .is_some_and(|slot| !slot.load(Ordering::Acquire).is_null())
     }
 
     /// The latest committed version: scan forward from the hint to the first empty slot.
@@ -168,8 +307,7 @@ impl Stream {
                 current: self.latest_version(),
             };
         }
-        let (k, offset) = locate(index);
-        let slot = &self.segment_or_grow(k)[offset];
+        let slot = self.slot_or_grow(index);
         // Cheap early exit for the common stale case: no allocation when the slot is taken.
         if !slot.load(Ordering::Relaxed).is_null() {
             return AppendOutcome::Conflict {
@@ -209,64 +347,47 @@ impl Stream {
     /// Appends the events with version `>= from_version` to `out`, in order, up to the first
     /// empty slot.
     pub(super) fn events_into(&self, from_version: Version, out: &mut Vec<Event>) {
-        let mut index = from_version.max(1) - 1;
+        let index = from_version.max(1) - 1;
+        if index < INLINE as u64 && !push_filled(&self.inline[index as usize..], out) {
+            return;
+        }
         if index >= CAPACITY {
             return;
         }
-        let (mut k, mut offset) = locate(index);
+        let Some(directory) = self.directory() else {
+            return;
+        };
+        let (mut k, mut offset) = locate(index.saturating_sub(INLINE as u64));
         while k < SEGMENTS {
-            let Some(segment) = self.segment(k) else {
+            let Some(segment) = directory.segment(k) else {
                 return;
             };
-            for slot in &segment[offset..] {
-                let event = slot.load(Ordering::Acquire);
-                if event.is_null() {
-                    return;
-                }
-                // SAFETY: a non-null slot points to a live event, written before its Release
-                // publication (which our Acquire load synchronises with), never mutated and
-                // freed only in Drop.
-                out.push(unsafe { (*event).get() });
-                index += 1;
+            if !push_filled(&segment[offset..], out) {
+                return;
             }
             k += 1;
             offset = 0;
         }
-        debug_assert_eq!(index, CAPACITY);
     }
 
-    /// Heap bytes held: the header, the allocated segments and the boxed events.
+    /// Heap bytes held: the header, the directory and segments, and the boxed events.
     pub(super) fn heap_bytes(&self) -> usize {
-        let segments: usize = (0..SEGMENTS)
-            .filter(|&k| self.segment(k).is_some())
-            .map(|k| segment_len(k) * std::mem::size_of::<Slot>())
-            .sum();
         std::mem::size_of::<Self>()
-            + segments
-            + self.latest_version() as usize * std::mem::size_of::<Event>()
+            + self.directory().map_or(0, Directory::heap_bytes)
+            + self.latest_version() as usize * std::mem::size_of::<Published<Event>>()
     }
 }
 
 impl Drop for Stream {
     fn drop(&mut self) {
-        for k in 0..SEGMENTS {
-            let base = self.segments[k].load(Ordering::Acquire);
-            if base.is_null() {
-                continue;
-            }
-            let len = segment_len(k);
-            // SAFETY: `&mut self` means no other thread can reach this stream; a non-null
-            // segment pointer came from `Box::into_raw` of a `len`-slot slice in
-            // `segment_or_grow` and is freed only here, once.
-            let segment = unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(base, len)) };
-            for slot in segment.iter() {
-                let event = slot.load(Ordering::Acquire);
-                if !event.is_null() {
-                    // SAFETY: a non-null slot came from `Box::into_raw` in `append`, was never
-                    // freed (slots are never cleared) and is freed only here, once.
-                    drop(unsafe { Box::from_raw(event) });
-                }
-            }
+        // SAFETY: `&mut self`: nobody else can reach the inline slots, whose events came from
+        // `append`'s `Box::into_raw` and are freed only here.
+        unsafe { free_events(&self.inline) };
+        let directory = self.directory.load(Ordering::Acquire);
+        if !directory.is_null() {
+            // SAFETY: installed once from `Box::into_raw` in `directory_or_grow`, freed only
+            // here; its own Drop frees its segments and their events.
+            drop(unsafe { Box::from_raw(directory) });
         }
     }
 }
@@ -286,8 +407,13 @@ mod tests {
             }
         }
         assert_eq!(
-            locate(CAPACITY - 1),
+            locate(CAPACITY - INLINE as u64 - 1),
             (SEGMENTS - 1, segment_len(SEGMENTS - 1) - 1)
+        );
+        assert_eq!(
+            std::mem::size_of::<Stream>(),
+            56,
+            "the header must fit one cache line"
         );
     }
 
@@ -318,6 +444,26 @@ mod tests {
         );
         let mut out = Vec::new();
         stream.events_into(24, &mut out);
+        for from in [0, 1, 3, 4, 5, 6, 12, 13, 29, 100, 101, 5_000] {
+            let mut all = Vec::new();
+            stream.events_into(from, &mut all);
+            let first = from.max(1);
+            assert_eq!(all.len() as u64, 101 - first.min(101), "from {from}");
+            assert!(
+                all.iter().zip(first..).all(|(e, v)| e.version == v),
+                "from {from}"
+            );
+        }
+        for from in [0, 1, 3, 4, 5, 6, 12, 13, 29, 100, 101, 5_000] {
+            let mut all = Vec::new();
+            stream.events_into(from, &mut all);
+            let first = from.max(1);
+            assert_eq!(all.len() as u64, 101 - first.min(101), "from {from}");
+            assert!(
+                all.iter().zip(first..).all(|(e, v)| e.version == v),
+                "from {from}"
+            );
+        }
         assert_eq!(
             out.iter().map(|e| e.version).collect::<Vec<_>>(),
             (24..=100).collect::<Vec<_>>()
