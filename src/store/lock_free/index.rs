@@ -1,21 +1,25 @@
-//! The actor index: actor id → stream, sharded, insert-only, lock-free.
+//! The actor index: actor id → stream, sharded, insert-only, lock-free. Stream headers live in
+//! place in the index tables, so finding an actor's stream costs one cache line.
 //!
-//! Each shard is a chain of open-addressing tables of stream pointers. An actor's *probe
-//! sequence* is fixed: up to `probe_limit` slots of the first table from its hash, then the same
-//! in the next (twice as large) table, and so on. An actor is inserted at the first null slot of
-//! its sequence by a compare-and-swap; slots never change once filled, so two threads inserting
-//! the same actor walk the same filled prefix, race for the same null slot, and the loser finds
-//! the winner there: an actor is never indexed twice. A lookup that meets a null slot knows the
-//! actor is absent (it would sit at or before that slot).
+//! Each shard is a chain of open-addressing tables of stream headers, all created vacant. An
+//! actor's *probe sequence* is fixed: up to `PROBE_LIMIT` slots of the first table from its
+//! hash, then the same in the next (twice as large) table, and so on. An actor claims the first
+//! vacant header of its sequence with one CAS on the header's key; keys never change once
+//! claimed, so two threads inserting the same actor walk the same claimed prefix, race for the
+//! same vacant header, and the loser finds the winner there: an actor is never indexed twice.
+//! A lookup that meets a vacant header knows the actor is absent (it would sit at or before it).
 //!
-//! Invariants the `unsafe` below relies on: a non-null table slot points to a live `Stream`
-//! and a non-null `next` to a live `Table`; both are installed once and freed only by `Drop`.
+//! The one id that doubles as the vacant key, `ActorId::MAX`, has its own header outside the
+//! tables.
+//!
+//! Invariant the `unsafe` below relies on: a non-null `next` points to a live `Table`, installed
+//! once by CAS and freed only by `Drop`.
 
 use std::ptr;
 
 use crossbeam_utils::CachePadded;
 
-use super::stream::Stream;
+use super::stream::{Stream, VACANT};
 use crate::rng::mix64;
 use crate::store::ActorId;
 use crate::sync::{AtomicPtr, Ordering};
@@ -26,11 +30,11 @@ const PROBE_LIMIT: usize = 32;
 /// Smallest table (slots).
 #[cfg(not(loom))]
 const MIN_TABLE: usize = 16;
-/// Largest first table per shard (slots): bounds the up-front allocation whatever the caller
-/// expects; beyond it tables chain.
+/// Largest first table per shard (slots of 64 bytes): bounds the up-front allocation whatever
+/// the caller expects; beyond it tables chain.
 #[cfg(not(loom))]
-const MAX_FIRST_TABLE: usize = 1 << 22;
-// Under loom: tiny tables so that two actors already force a chained table.
+const MAX_FIRST_TABLE: usize = 1 << 20;
+// Under loom: one-slot tables so that two actors already force a chained table.
 #[cfg(loom)]
 const PROBE_LIMIT: usize = 1;
 #[cfg(loom)]
@@ -38,9 +42,9 @@ const MIN_TABLE: usize = 1;
 #[cfg(loom)]
 const MAX_FIRST_TABLE: usize = 1;
 
-/// One open-addressing table and the link to the next, larger one.
+/// One open-addressing table of stream headers and the link to the next, larger one.
 struct Table {
-    slots: Box<[AtomicPtr<Stream>]>,
+    streams: Box<[Stream]>,
     next: AtomicPtr<Table>,
 }
 
@@ -48,25 +52,23 @@ impl Table {
     fn with_capacity(capacity: usize) -> Self {
         debug_assert!(capacity.is_power_of_two());
         Self {
-            slots: (0..capacity)
-                .map(|_| AtomicPtr::new(ptr::null_mut()))
-                .collect(),
+            streams: (0..capacity).map(|_| Stream::new(VACANT)).collect(),
             next: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
-    /// The slots of `hash`'s probe run in this table.
+    /// The headers of `hash`'s probe run in this table.
     #[inline]
-    fn probe_run(&self, hash: u64) -> impl Iterator<Item = &AtomicPtr<Stream>> {
-        let mask = self.slots.len() - 1;
+    fn probe_run(&self, hash: u64) -> impl Iterator<Item = &Stream> {
+        let mask = self.streams.len() - 1;
         let start = hash as usize & mask;
-        (0..PROBE_LIMIT.min(self.slots.len())).map(move |i| &self.slots[(start + i) & mask])
+        (0..PROBE_LIMIT.min(self.streams.len())).map(move |i| &self.streams[(start + i) & mask])
     }
 
     /// The next table, if one has been installed.
     #[inline]
     fn next(&self) -> Option<&Table> {
-        // Acquire pairs with the installing CAS's Release: the table's slots are initialised.
+        // Acquire pairs with the installing CAS's Release: the table's headers are initialised.
         let next = self.next.load(Ordering::Acquire);
         // SAFETY: a non-null `next` points to a live table, installed once, freed only in Drop.
         (!next.is_null()).then(|| unsafe { &*next })
@@ -77,7 +79,7 @@ impl Table {
         if let Some(next) = self.next() {
             return next;
         }
-        let fresh = Box::into_raw(Box::new(Table::with_capacity(self.slots.len() * 2)));
+        let fresh = Box::into_raw(Box::new(Table::with_capacity(self.streams.len() * 2)));
         match self.next.compare_exchange(
             ptr::null_mut(),
             fresh,
@@ -96,25 +98,17 @@ impl Table {
     }
 
     fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<Table>() + self.slots.len() * std::mem::size_of::<AtomicPtr<Stream>>()
+        self.streams.len() * std::mem::size_of::<Stream>()
     }
 }
 
 impl Drop for Table {
     fn drop(&mut self) {
-        for slot in self.slots.iter() {
-            let stream = slot.load(Ordering::Acquire);
-            if !stream.is_null() {
-                // SAFETY: `&mut self`: nobody else can reach this table. A non-null slot came
-                // from `Box::into_raw` in `get_or_insert`, is never overwritten, and is freed
-                // only here, once.
-                drop(unsafe { Box::from_raw(stream) });
-            }
-        }
         let next = self.next.load(Ordering::Acquire);
         if !next.is_null() {
-            // SAFETY: as above: installed once from `Box::into_raw`, freed only here. Chains are
-            // short (each table doubles), so the recursion is shallow.
+            // SAFETY: `&mut self`: nobody else can reach this table; `next` was installed once
+            // from `Box::into_raw` and is freed only here. Chains are short (each table
+            // doubles), so the recursion is shallow. The headers drop with `streams`.
             drop(unsafe { Box::from_raw(next) });
         }
     }
@@ -124,6 +118,8 @@ impl Drop for Table {
 /// another.
 pub(super) struct Index {
     shards: Box<[CachePadded<Table>]>,
+    /// The stream of `ActorId::MAX`, the id that marks vacant headers in the tables.
+    max_actor: Stream,
 }
 
 impl Index {
@@ -139,6 +135,7 @@ impl Index {
             shards: (0..shards)
                 .map(|_| CachePadded::new(Table::with_capacity(capacity)))
                 .collect(),
+            max_actor: Stream::new(VACANT),
         }
     }
 
@@ -156,60 +153,42 @@ impl Index {
         (hash, &self.shards[shard])
     }
 
-    /// The actor's stream, if it has one.
+    /// The actor's stream, if it has one (always, for `ActorId::MAX`: an empty stream answers
+    /// like an absent one).
     #[inline]
     pub(super) fn get(&self, actor: ActorId) -> Option<&Stream> {
+        if actor == VACANT {
+            return Some(&self.max_actor);
+        }
         let (hash, mut table) = self.first_table(actor);
         loop {
-            for slot in table.probe_run(hash) {
-                // Acquire pairs with the inserting CAS: the stream header is initialised.
-                let stream = slot.load(Ordering::Acquire);
-                if stream.is_null() {
-                    return None;
-                }
-                // SAFETY: non-null slots point to live streams, freed only in Drop.
-                let stream = unsafe { &*stream };
-                if stream.actor() == actor {
-                    return Some(stream);
+            for stream in table.probe_run(hash) {
+                match stream.actor() {
+                    owner if owner == actor => return Some(stream),
+                    VACANT => return None,
+                    _ => {}
                 }
             }
             table = table.next()?;
         }
     }
 
-    /// The actor's stream, created if it has none.
+    /// The actor's stream, claimed if it has none.
     pub(super) fn get_or_insert(&self, actor: ActorId) -> &Stream {
+        if actor == VACANT {
+            return &self.max_actor;
+        }
         let (hash, mut table) = self.first_table(actor);
-        // Allocated at most once, on the first null slot, and reused if that CAS is lost to
-        // another actor.
-        let mut candidate: *mut Stream = ptr::null_mut();
         loop {
-            for slot in table.probe_run(hash) {
-                let mut current = slot.load(Ordering::Acquire);
-                if current.is_null() {
-                    if candidate.is_null() {
-                        candidate = Box::into_raw(Box::new(Stream::new(actor)));
-                    }
-                    // Release publishes the header; Acquire on failure reads the winner's.
-                    match slot.compare_exchange(
-                        ptr::null_mut(),
-                        candidate,
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    ) {
-                        // SAFETY: installed just now; installed streams live until Drop.
-                        Ok(_) => return unsafe { &*candidate },
-                        Err(winner) => current = winner,
+            for stream in table.probe_run(hash) {
+                let mut owner = stream.actor();
+                if owner == VACANT {
+                    match stream.claim(actor) {
+                        Ok(()) => return stream,
+                        Err(winner) => owner = winner,
                     }
                 }
-                // SAFETY: `current` is non-null here, and installed streams live until Drop.
-                let stream = unsafe { &*current };
-                if stream.actor() == actor {
-                    if !candidate.is_null() {
-                        // SAFETY: `candidate` came from `Box::into_raw` and was never
-                        // installed (every CAS with it failed): we still own it.
-                        drop(unsafe { Box::from_raw(candidate) });
-                    }
+                if owner == actor {
                     return stream;
                 }
             }
@@ -217,31 +196,30 @@ impl Index {
         }
     }
 
-    /// Calls `f` on every indexed stream (a snapshot that may miss concurrent inserts).
+    /// Calls `f` on every claimed stream (a snapshot that may miss concurrent inserts), and on
+    /// the stream of `ActorId::MAX`.
     pub(super) fn for_each_stream(&self, mut f: impl FnMut(&Stream)) {
+        f(&self.max_actor);
         for shard in self.shards.iter() {
             let mut table: Option<&Table> = Some(shard);
             while let Some(t) = table {
-                for slot in t.slots.iter() {
-                    let stream = slot.load(Ordering::Acquire);
-                    if !stream.is_null() {
-                        // SAFETY: non-null slots point to live streams, freed only in Drop.
-                        f(unsafe { &*stream });
-                    }
-                }
+                t.streams
+                    .iter()
+                    .filter(|s| s.actor() != VACANT)
+                    .for_each(&mut f);
                 table = t.next();
             }
         }
     }
 
-    /// Heap bytes of the index itself (shards and tables, not the streams).
+    /// Heap bytes of the index: shards, tables and the headers in them.
     pub(super) fn heap_bytes(&self) -> usize {
         let mut bytes = self.shards.len() * std::mem::size_of::<CachePadded<Table>>();
         for shard in self.shards.iter() {
-            bytes += shard.heap_bytes() - std::mem::size_of::<Table>();
+            bytes += shard.heap_bytes();
             let mut table = shard.next();
             while let Some(t) = table {
-                bytes += t.heap_bytes();
+                bytes += std::mem::size_of::<Table>() + t.heap_bytes();
                 table = t.next();
             }
         }
@@ -268,9 +246,13 @@ mod tests {
             ));
         }
         assert!(index.get(5_000).is_none());
+        assert!(ptr::eq(
+            index.get_or_insert(VACANT),
+            index.get(VACANT).unwrap()
+        ));
         let mut seen = 0;
         index.for_each_stream(|_| seen += 1);
-        assert_eq!(seen, 5_000);
+        assert_eq!(seen, 5_001);
         assert!(
             index.shards[0].next().is_some(),
             "the test must exercise chaining"

@@ -156,7 +156,8 @@ impl EventStore for LockFreeStore {
 
     fn heap_bytes(&self) -> usize {
         let mut bytes = self.index.heap_bytes();
-        self.index.for_each_stream(|s| bytes += s.heap_bytes());
+        self.index
+            .for_each_stream(|s| bytes += s.heap_bytes_beyond_header());
         bytes
     }
 }

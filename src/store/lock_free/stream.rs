@@ -20,7 +20,7 @@ use std::ptr;
 use crate::store::{ActorId, Event, Version};
 use crate::sync::{AtomicPtr, AtomicU64, Ordering, Published};
 
-/// Slots inside the header: with the actor, the hint and the directory pointer, 56 bytes.
+/// Slots inside the header: with the actor, the hint and the directory pointer, 56 of its 64 bytes.
 #[cfg(not(loom))]
 const INLINE: usize = 4;
 /// log2 of the first segment's slot count.
@@ -193,9 +193,17 @@ impl Drop for Directory {
     }
 }
 
-/// One actor's stream header. Allocated once by the index, freed when the store drops.
+/// The key of a stream no actor has claimed yet. The actor with this id lives outside the
+/// index tables (see `index`), so the value never needs to double as a real key.
+pub(super) const VACANT: ActorId = ActorId::MAX;
+
+/// One actor's stream header: one cache line, stored in place in the index tables. A header
+/// starts vacant, with every field already in its valid empty state, so claiming it for an
+/// actor is one CAS on `actor` and there is never a half-initialised stream.
+#[repr(align(64))]
 pub(super) struct Stream {
-    actor: ActorId,
+    /// [`VACANT`] until claimed, then the owner's id forever.
+    actor: AtomicU64,
     /// A committed version (a lower bound of the latest): the stream is gapless, so scanning
     /// forward from any committed version finds the latest.
     committed_hint: AtomicU64,
@@ -206,20 +214,30 @@ pub(super) struct Stream {
 }
 
 impl Stream {
-    /// An empty stream for `actor`.
+    /// An empty stream owned by `actor` ([`VACANT`] for an unclaimed table slot).
     pub(super) fn new(actor: ActorId) -> Self {
         Self {
-            actor,
+            actor: AtomicU64::new(actor),
             committed_hint: AtomicU64::new(0),
             inline: std::array::from_fn(|_| empty_slot()),
             directory: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
-    /// The actor this stream belongs to.
+    /// The actor this stream belongs to, or [`VACANT`]. Acquire pairs with the claiming CAS.
     #[inline]
     pub(super) fn actor(&self) -> ActorId {
+        self.actor.load(Ordering::Acquire)
+    }
+
+    /// Claims a vacant header for `actor`; on failure returns the owner found instead.
+    #[inline]
+    pub(super) fn claim(&self, actor: ActorId) -> Result<(), ActorId> {
+        // AcqRel: a claim orders after the table's initialisation (published by the table's
+        // install) and before the claimer's appends; Acquire on failure reads the winner's id.
         self.actor
+            .compare_exchange(VACANT, actor, Ordering::AcqRel, Ordering::Acquire)
+            .map(|_| ())
     }
 
     /// The directory, if installed.
@@ -370,10 +388,10 @@ impl Stream {
         }
     }
 
-    /// Heap bytes held: the header, the directory and segments, and the boxed events.
-    pub(super) fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self.directory().map_or(0, Directory::heap_bytes)
+    /// Heap bytes held beyond the header (which the index table holds): the directory, the
+    /// segments and the boxed events.
+    pub(super) fn heap_bytes_beyond_header(&self) -> usize {
+        self.directory().map_or(0, Directory::heap_bytes)
             + self.latest_version() as usize * std::mem::size_of::<Published<Event>>()
     }
 }
@@ -412,8 +430,8 @@ mod tests {
         );
         assert_eq!(
             std::mem::size_of::<Stream>(),
-            56,
-            "the header must fit one cache line"
+            64,
+            "the header must be one cache line"
         );
     }
 
