@@ -174,3 +174,15 @@ fn many_actors_sharing_few_shards_stay_separate() {
         assert_eq!(store.actors().len(), 2_000, "{kind:?}");
     }
 }
+
+#[test]
+fn absurd_sizing_hints_neither_panic_nor_allocate_without_bound() {
+    for kind in StoreKind::ALL {
+        // Pre-sizing is bounded internally; the lock-free store chains tables beyond it.
+        let store = kind.try_build(1 << 16, usize::MAX).expect("valid shards");
+        store.save(event(1, 1)).unwrap();
+        assert_eq!(store.latest_version(1), 1, "{kind:?}");
+        assert!(kind.try_build(0, 10).is_err());
+        assert!(kind.try_build(1 << 17, 10).is_err());
+    }
+}

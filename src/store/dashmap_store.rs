@@ -5,6 +5,7 @@ use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 
 use super::actor_hash::ActorHash;
+use super::shards::MAX_PRESIZED_ACTORS;
 use super::{ActorId, Event, EventStore, SaveError, ShardCount, Version, VersionConflict};
 
 /// Streams in a `DashMap<ActorId, Vec<Event>>`.
@@ -19,7 +20,7 @@ impl DashMapStore {
     pub fn new(shards: ShardCount, expected_actors: usize) -> Self {
         Self {
             streams: DashMap::with_capacity_and_hasher_and_shard_amount(
-                expected_actors,
+                expected_actors.min(MAX_PRESIZED_ACTORS),
                 ActorHash,
                 shards.get().max(2),
             ),

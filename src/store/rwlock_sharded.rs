@@ -7,6 +7,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crossbeam_utils::CachePadded;
 
 use super::actor_hash::{ActorHash, shard_of};
+use super::shards::MAX_PRESIZED_ACTORS;
 use super::{ActorId, Event, EventStore, SaveError, ShardCount, Version, VersionConflict};
 
 type Streams = HashMap<ActorId, Vec<Event>, ActorHash>;
@@ -22,7 +23,9 @@ impl RwLockShardedStore {
     /// An empty store with `shards` shards, each map pre-sized for its share of
     /// `expected_actors`.
     pub fn new(shards: ShardCount, expected_actors: usize) -> Self {
-        let per_shard = expected_actors.div_ceil(shards.get());
+        let per_shard = expected_actors
+            .min(MAX_PRESIZED_ACTORS)
+            .div_ceil(shards.get());
         Self {
             shards: (0..shards.get())
                 .map(|_| {

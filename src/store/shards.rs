@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+/// Most actors a store pre-sizes for, whatever it is told to expect: bounds the up-front
+/// allocation (a larger expectation only means the maps grow during the run).
+pub(crate) const MAX_PRESIZED_ACTORS: usize = 1 << 22;
+
 /// How many shards a sharded store splits its actors over: a power of two from 1 to
 /// [`ShardCount::MAX`], so that a shard is picked with a mask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

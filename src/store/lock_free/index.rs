@@ -30,17 +30,17 @@ const PROBE_LIMIT: usize = 32;
 /// Smallest table (slots).
 #[cfg(not(loom))]
 const MIN_TABLE: usize = 16;
-/// Largest first table per shard (slots of 64 bytes): bounds the up-front allocation whatever
-/// the caller expects; beyond it tables chain.
+/// Most first-table slots over all shards (64 bytes each, so 256 MiB): bounds the up-front
+/// allocation whatever the caller expects; beyond it tables chain as actors arrive.
 #[cfg(not(loom))]
-const MAX_FIRST_TABLE: usize = 1 << 20;
+const MAX_FIRST_SLOTS: usize = 1 << 22;
 // Under loom: one-slot tables so that two actors already force a chained table.
 #[cfg(loom)]
 const PROBE_LIMIT: usize = 1;
 #[cfg(loom)]
 const MIN_TABLE: usize = 1;
 #[cfg(loom)]
-const MAX_FIRST_TABLE: usize = 1;
+const MAX_FIRST_SLOTS: usize = 1;
 
 /// One open-addressing table of stream headers and the link to the next, larger one.
 struct Table {
@@ -124,13 +124,13 @@ pub(super) struct Index {
 
 impl Index {
     /// An index of `shards` shards (a power of two), each sized for `expected_actors / shards`
-    /// actors at most half full.
+    /// actors at most half full (up to `MAX_FIRST_SLOTS` slots in all; beyond, tables chain).
     pub(super) fn new(shards: usize, expected_actors: usize) -> Self {
         debug_assert!(shards.is_power_of_two());
         let per_shard = expected_actors.div_ceil(shards).saturating_mul(2);
-        let capacity = per_shard
-            .clamp(MIN_TABLE, MAX_FIRST_TABLE)
-            .next_power_of_two();
+        // `largest >= MIN_TABLE`, so the clamp cannot panic.
+        let largest = (MAX_FIRST_SLOTS / shards).max(MIN_TABLE);
+        let capacity = per_shard.clamp(MIN_TABLE, largest).next_power_of_two();
         Self {
             shards: (0..shards)
                 .map(|_| CachePadded::new(Table::with_capacity(capacity)))
