@@ -50,7 +50,7 @@
 //!     writers = 2
 //!     operations = 200
 //!     policy = "exponential-full-jitter"
-//!     keys = { kind = "hot_actor" }
+//!     keys = { kind = "hot-actor" }
 //!     think = { kind = "constant", value = "10us" }
 //!     [store]
 //!     latency = { kind = "constant", value = "5us" }

@@ -31,7 +31,7 @@ panic_probability = 0.001
 name = "open"
 writers = 4
 policy = "immediate"
-keys = {{ kind = "hot_actor" }}
+keys = {{ kind = "hot-actor" }}
 arrival = {{ kind = "open", rate = 40000.0, process = "poisson" }}
 [sim]
 capacity = 3

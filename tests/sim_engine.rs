@@ -62,7 +62,7 @@ duration = "50ms"
 name = "p"
 writers = 2
 policy = "immediate"
-keys = { kind = "hot_actor" }
+keys = { kind = "hot-actor" }
 "#,
     );
     let r = simulate(&s);
@@ -343,7 +343,7 @@ service_time = {{ kind = "constant", value = "10us" }}
         )
     };
     let calm = simulate(&scenario(&text("uniform", 100_000)));
-    let storm = simulate(&scenario(&text("hot_actor", 1)));
+    let storm = simulate(&scenario(&text("hot-actor", 1)));
     let calm_q = calm.sim.as_ref().unwrap();
     let storm_q = storm.sim.as_ref().unwrap();
     assert!(calm_q.max_queue_length < 15, "{calm_q:?}");

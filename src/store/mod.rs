@@ -162,8 +162,24 @@ pub trait EventStore: Send + Sync {
     fn heap_bytes(&self) -> usize;
 }
 
+mod actor_hash;
+mod dashmap_store;
+mod delayed;
+mod faulty;
+mod forward;
 mod global_mutex;
 mod kind;
+mod lock_free;
+mod rwlock_sharded;
+mod shards;
+mod thread_rng;
 
+pub use actor_hash::{ActorHash, ActorHasher};
+pub use dashmap_store::DashMapStore;
+pub use delayed::{DelayedStore, Latency, LatencyError, SpinWait, Wait};
+pub use faulty::{FailureRateError, FaultyStore};
 pub use global_mutex::GlobalMutexStore;
 pub use kind::StoreKind;
+pub use lock_free::LockFreeStore;
+pub use rwlock_sharded::RwLockShardedStore;
+pub use shards::{ShardCount, ShardCountError};

@@ -54,12 +54,16 @@ pub struct PoolPlan {
 
 impl PoolPlan {
     /// Compiles a pool spec for a run over `actors` actors.
-    pub fn new(index: u32, spec: &PoolSpec, actors: u64) -> Result<Self, super::keys::KeysError> {
+    pub fn new(
+        index: u32,
+        spec: &PoolSpec,
+        actors: u64,
+    ) -> Result<Self, super::keys::KeyDistributionError> {
         Ok(Self {
             index,
             name: spec.name.clone(),
             policy: spec.policy.build(),
-            keys: KeySampler::new(&spec.keys, actors)?,
+            keys: KeySampler::new(spec.keys, actors)?,
             mix: spec.mix,
             think: spec.think,
         })
@@ -506,7 +510,7 @@ mod tests {
 
     fn plan(policy: &str) -> Arc<PoolPlan> {
         let text = format!(
-            "name = \"t\"\n[run]\nactors = 1\nduration = \"1s\"\n[[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"{policy}\"\nkeys = {{ kind = \"hot_actor\" }}\n"
+            "name = \"t\"\n[run]\nactors = 1\nduration = \"1s\"\n[[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"{policy}\"\nkeys = {{ kind = \"hot-actor\" }}\n"
         );
         let scenario = Scenario::from_toml(&text, "test").unwrap();
         Arc::new(PoolPlan::new(0, &scenario.pools[0], 1).unwrap())
