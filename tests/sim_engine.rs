@@ -415,6 +415,6 @@ policy = "immediate"
     for (h, p) in out.op_latency.iter().zip(&out.results.pools) {
         assert_eq!(h.len(), p.op_latency.count);
         assert_eq!(h.max(), p.op_latency.max);
-        assert!(h.len() > 0);
+        assert!(!h.is_empty());
     }
 }

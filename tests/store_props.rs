@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use retrylab::store::{ActorId, Event, EventStore, SaveError, StoreKind, Version, VersionConflict};
+use retrylab::store::{ActorId, Event, SaveError, StoreKind, Version, VersionConflict};
 
 /// How a save picks its version relative to the actor's current one.
 #[derive(Clone, Copy, Debug)]

@@ -420,7 +420,7 @@ pub enum PolicyChoice {
     /// A preset from `retrylab list`.
     Preset(String),
     /// A policy table.
-    Spec(PolicySpec),
+    Spec(Box<PolicySpec>),
 }
 
 impl PolicyChoice {
@@ -430,7 +430,7 @@ impl PolicyChoice {
             PolicyChoice::Preset(name) => {
                 PolicySpec::preset(name).expect("preset names are checked while parsing")
             }
-            PolicyChoice::Spec(spec) => spec.clone(),
+            PolicyChoice::Spec(spec) => (**spec).clone(),
         }
     }
 
@@ -457,7 +457,7 @@ impl<'de> Deserialize<'de> for PolicyChoice {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PolicyChoice, A::Error> {
                 let spec = PolicySpec::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 spec.build().map_err(de::Error::custom)?;
-                Ok(PolicyChoice::Spec(spec))
+                Ok(PolicyChoice::Spec(Box::new(spec)))
             }
         }
         d.deserialize_any(ChoiceVisitor)
