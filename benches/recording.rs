@@ -90,7 +90,9 @@ fn instrumented(iters: u64, plan: &Arc<PoolPlan>, frozen: bool) -> Duration {
                     Input::Saved(saved)
                 }
                 Action::Wait(_) => Input::Waited,
-                Action::ReadEvents { .. } => unreachable!("the mix is append-only"),
+                Action::ReadEvents { .. } | Action::ReadEventAt { .. } => {
+                    unreachable!("append-only, no timeouts: the protocol never asks this here")
+                }
             };
             action = writer.resume(input, now, &mut rec);
         }

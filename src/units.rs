@@ -1,70 +1,122 @@
-//! Durations as people write them in scenario files: `"250us"`, `"10ms"`, `"1.5s"`, or an integer
-//! number of nanoseconds.
+//! Durations as people write them in scenario files and policy specs: human strings
+//! (`"250us"`, `"10ms"`, `"1.5s"`) or integer nanoseconds, parsed into [`Nanos`] with errors
+//! that say what was wrong.
 
 use std::fmt;
 
-use serde::de::{self, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use crate::clock::Nanos;
 
-/// A non-negative duration in nanoseconds that (de)serialises as a human string.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Duration(pub Nanos);
-
-/// Why a duration string did not parse.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
+/// Why a duration string could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DurationError {
-    /// The text was empty or had no number. Write a number and a unit, like `"10ms"`.
-    #[error(
-        "`{0}` is not a duration: write a number and a unit, like \"250us\", \"10ms\" or \"1.5s\""
-    )]
-    Malformed(String),
-    /// The unit is not one of ns, us (or µs), ms, s, m. Use one of those.
-    #[error("`{0}` has an unknown unit: use ns, us, ms, s or m (for example \"10ms\")")]
+    /// The string was empty. Fix: write a number and a unit, e.g. `"10ms"`.
+    Empty,
+    /// The number part is not a non-negative decimal. Fix: write e.g. `"2.5ms"`.
+    BadNumber(String),
+    /// The unit is not one of `ns`, `us` (`µs`), `ms`, `s`, `m`. Fix: use one of those.
     UnknownUnit(String),
-    /// The number was negative. Durations are zero or more.
-    #[error("`{0}` is negative: durations are zero or more")]
-    Negative(String),
-    /// More than about 584 years in nanoseconds. Use a smaller duration.
-    #[error("`{0}` is too long: durations must fit in 64-bit nanoseconds")]
-    Overflow(String),
+    /// The value was negative. Fix: durations are zero or more.
+    Negative,
+    /// The value does not fit in 64-bit nanoseconds (about 584 years). Fix: use a smaller value.
+    Overflow,
 }
+
+impl fmt::Display for DurationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DurationError::Empty => write!(f, "empty duration; write e.g. \"10ms\""),
+            DurationError::BadNumber(n) => {
+                write!(
+                    f,
+                    "`{n}` is not a non-negative number; write e.g. \"2.5ms\""
+                )
+            }
+            DurationError::UnknownUnit(u) => {
+                write!(f, "unknown unit `{u}`; use one of ns, us (or µs), ms, s, m")
+            }
+            DurationError::Negative => write!(f, "durations cannot be negative"),
+            DurationError::Overflow => write!(f, "duration too large for 64-bit nanoseconds"),
+        }
+    }
+}
+
+impl std::error::Error for DurationError {}
+
+/// Parses `"<number><unit>"` (spaces allowed between) into nanoseconds. A bare integer is
+/// nanoseconds. Fractions are allowed (`"1.5ms"`) and rounded to the nearest nanosecond.
+pub fn parse_duration(text: &str) -> Result<Nanos, DurationError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(DurationError::Empty);
+    }
+    if text.starts_with('-') {
+        return Err(DurationError::Negative);
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = (&text[..split], text[split..].trim());
+    let scale: u64 = match unit {
+        "" | "ns" => 1,
+        "us" | "µs" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" | "min" => 60_000_000_000,
+        other => return Err(DurationError::UnknownUnit(other.to_string())),
+    };
+    if number.is_empty() || number.matches('.').count() > 1 {
+        return Err(DurationError::BadNumber(number.to_string()));
+    }
+    if let Ok(whole) = number.parse::<u64>() {
+        return whole.checked_mul(scale).ok_or(DurationError::Overflow);
+    }
+    let value: f64 = number
+        .parse()
+        .map_err(|_| DurationError::BadNumber(number.to_string()))?;
+    let nanos = (value * scale as f64).round();
+    if nanos >= u64::MAX as f64 {
+        return Err(DurationError::Overflow);
+    }
+    Ok(nanos as Nanos)
+}
+
+/// Formats nanoseconds in the largest unit that keeps it exact-ish, for docs and `list` output.
+pub fn format_duration(nanos: Nanos) -> String {
+    const UNITS: [(u64, &str); 4] = [
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+        (1, "ns"),
+    ];
+    for (scale, unit) in UNITS {
+        if nanos >= scale && nanos % scale == 0 {
+            return format!("{}{unit}", nanos / scale);
+        }
+    }
+    if nanos == 0 {
+        "0ns".to_string()
+    } else {
+        format!("{nanos}ns")
+    }
+}
+
+/// A duration field of a scenario or spec: deserialises from a string such as `"10ms"` or from
+/// integer nanoseconds, and serialises back as a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Duration(pub Nanos);
 
 impl Duration {
     /// Parses `"250us"`, `"10ms"`, `"1.5s"`, `"2m"`, `"100ns"`; a bare number means nanoseconds.
     pub fn parse(text: &str) -> Result<Self, DurationError> {
-        let t = text.trim();
-        let split = t
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e'))
-            .unwrap_or(t.len());
-        let (number, unit) = t.split_at(split);
-        if number.is_empty() {
-            return Err(DurationError::Malformed(text.to_owned()));
-        }
-        let value: f64 = number
-            .parse()
-            .map_err(|_| DurationError::Malformed(text.to_owned()))?;
-        if value < 0.0 {
-            return Err(DurationError::Negative(text.to_owned()));
-        }
-        let scale = match unit.trim() {
-            "" | "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" | "min" => 60e9,
-            _ => return Err(DurationError::UnknownUnit(text.to_owned())),
-        };
-        let ns = value * scale;
-        if !ns.is_finite() || ns >= u64::MAX as f64 {
-            return Err(DurationError::Overflow(text.to_owned()));
-        }
-        Ok(Duration(ns.round() as Nanos))
+        parse_duration(text).map(Duration)
     }
 
-    /// Nanoseconds.
+    /// The value in nanoseconds.
+    pub fn nanos(self) -> Nanos {
+        self.0
+    }
+
+    /// The value in nanoseconds.
     pub fn as_nanos(self) -> Nanos {
         self.0
     }
@@ -77,47 +129,48 @@ impl Duration {
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ns = self.0;
-        let (value, unit) = match ns {
-            0 => return write!(f, "0s"),
-            n if n % 1_000_000_000 == 0 => (n / 1_000_000_000, "s"),
-            n if n % 1_000_000 == 0 => (n / 1_000_000, "ms"),
-            n if n % 1_000 == 0 => (n / 1_000, "us"),
-            n => (n, "ns"),
-        };
-        write!(f, "{value}{unit}")
+        f.write_str(&format_duration(self.0))
     }
 }
 
-impl Serialize for Duration {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+impl serde::Serialize for Duration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_duration(self.0))
     }
 }
 
-impl<'de> Deserialize<'de> for Duration {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct DurationVisitor;
-        impl Visitor<'_> for DurationVisitor {
+impl<'de> serde::Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
             type Value = Duration;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "a duration like \"250us\", \"10ms\" or \"1.5s\", or integer nanoseconds",
+                    "a duration such as \"10ms\", \"250us\", \"1s\", or integer nanoseconds",
                 )
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
-                Duration::parse(v).map_err(E::custom)
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Duration, E> {
+                parse_duration(v)
+                    .map(Duration)
+                    .map_err(|e| E::custom(format!("invalid duration \"{v}\": {e}")))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
                 Ok(Duration(v))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                u64::try_from(v)
-                    .map(Duration)
-                    .map_err(|_| E::custom(format!("{v} is negative: durations are zero or more")))
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
+                u64::try_from(v).map(Duration).map_err(|_| {
+                    E::custom(format!(
+                        "invalid duration {v}: durations cannot be negative"
+                    ))
+                })
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
+                Err(E::custom(format!(
+                    "invalid duration {v}: a bare number is integer nanoseconds; write a string such as \"{v}ms\""
+                )))
             }
         }
-        d.deserialize_any(DurationVisitor)
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -126,39 +179,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_units() {
-        assert_eq!(Duration::parse("250us").unwrap().0, 250_000);
-        assert_eq!(Duration::parse("10ms").unwrap().0, 10_000_000);
-        assert_eq!(Duration::parse("1.5s").unwrap().0, 1_500_000_000);
-        assert_eq!(Duration::parse("2m").unwrap().0, 120_000_000_000);
-        assert_eq!(Duration::parse("7").unwrap().0, 7);
-        assert_eq!(Duration::parse("3µs").unwrap().0, 3_000);
+    fn parses_units_and_bare_nanoseconds() {
+        assert_eq!(parse_duration("10ms"), Ok(10_000_000));
+        assert_eq!(parse_duration("250us"), Ok(250_000));
+        assert_eq!(parse_duration("250µs"), Ok(250_000));
+        assert_eq!(parse_duration("1s"), Ok(1_000_000_000));
+        assert_eq!(parse_duration("1.5 ms"), Ok(1_500_000));
+        assert_eq!(parse_duration("42"), Ok(42));
+        assert_eq!(parse_duration("2m"), Ok(120_000_000_000));
     }
 
     #[test]
-    fn rejects_bad_text() {
-        assert!(matches!(
-            Duration::parse("ms"),
-            Err(DurationError::Malformed(_))
-        ));
-        assert!(matches!(
-            Duration::parse("10 parsecs"),
-            Err(DurationError::UnknownUnit(_))
-        ));
-        assert!(matches!(
-            Duration::parse("-5ms"),
-            Err(DurationError::Negative(_))
-        ));
-        assert!(matches!(
-            Duration::parse("1e30s"),
-            Err(DurationError::Overflow(_))
-        ));
+    fn rejects_bad_input_with_a_reason() {
+        assert_eq!(parse_duration(""), Err(DurationError::Empty));
+        assert_eq!(parse_duration("-1ms"), Err(DurationError::Negative));
+        assert_eq!(
+            parse_duration("10 parsecs"),
+            Err(DurationError::UnknownUnit("parsecs".into()))
+        );
+        assert_eq!(
+            parse_duration("ms"),
+            Err(DurationError::BadNumber(String::new()))
+        );
+        assert_eq!(
+            parse_duration("1.2.3s"),
+            Err(DurationError::BadNumber("1.2.3".into()))
+        );
+        assert_eq!(
+            parse_duration("99999999999999s"),
+            Err(DurationError::Overflow)
+        );
     }
 
     #[test]
-    fn display_round_trips() {
-        for text in ["0s", "250us", "10ms", "3s", "17ns"] {
-            assert_eq!(Duration::parse(text).unwrap().to_string(), text);
+    fn format_round_trips() {
+        for n in [
+            0,
+            1,
+            999,
+            1_000,
+            250_000,
+            10_000_000,
+            3_000_000_000,
+            1_500_000,
+        ] {
+            assert_eq!(parse_duration(&format_duration(n)), Ok(n));
         }
     }
 }

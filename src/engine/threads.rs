@@ -345,6 +345,18 @@ fn operation_loop(
                     now = clock.now();
                     read
                 }
+                Action::ReadEventAt { actor, version } => {
+                    // Only timed-out appends ask this (the simulator's client timeouts); done
+                    // for real all the same, so the protocol needs no engine-specific branch.
+                    buf.clear();
+                    store.events_into(actor, version, &mut buf);
+                    let latest = store.latest_version(actor);
+                    now = clock.now();
+                    Input::EventAt {
+                        event: buf.first().copied(),
+                        latest,
+                    }
+                }
                 Action::Save(event) => {
                     let saved = store.save(event);
                     now = clock.now();
@@ -444,6 +456,7 @@ fn assemble(
     }
     let integrity = audit(store, &acknowledged, prefill);
     let results = Results {
+        sim: None,
         schema_version: SCHEMA_VERSION,
         scenario_name: scenario.name.clone(),
         scenario_toml: toml::to_string(scenario)

@@ -69,6 +69,13 @@ pub struct Counters {
     pub failed_attempt_ns: u64,
     /// Time spent waiting out policy delays.
     pub backoff_ns: u64,
+    /// Appends whose response did not arrive within the client timeout (simulated engine's
+    /// `[sim] timeout`); each was resolved by reading the store back.
+    #[serde(default)]
+    pub timeouts: u64,
+    /// Timed-out appends that had in fact committed (counted as committed too).
+    #[serde(default)]
+    pub timeouts_committed: u64,
 }
 
 impl Counters {
@@ -98,6 +105,8 @@ impl Counters {
         self.events_replayed += o.events_replayed;
         self.failed_attempt_ns += o.failed_attempt_ns;
         self.backoff_ns += o.backoff_ns;
+        self.timeouts += o.timeouts;
+        self.timeouts_committed += o.timeouts_committed;
     }
 }
 
@@ -222,6 +231,20 @@ impl Recorder {
         }
     }
 
+    /// An append's response did not arrive within the client timeout.
+    pub fn timed_out(&mut self, intended_start: Nanos) {
+        if self.measures(intended_start) {
+            self.counters.timeouts += 1;
+        }
+    }
+
+    /// A timed-out append was resolved by reading back: it had `committed`, or not.
+    pub fn timeout_resolved(&mut self, intended_start: Nanos, committed: bool) {
+        if committed && self.measures(intended_start) {
+            self.counters.timeouts_committed += 1;
+        }
+    }
+
     /// An attempt failed with an error that is not a conflict.
     pub fn other_error(&mut self, intended_start: Nanos) {
         if self.measures(intended_start) {
@@ -327,5 +350,24 @@ impl Recorder {
         }
         self.worst_attempts = self.worst_attempts.max(other.worst_attempts);
         self.worst_latency_ns = self.worst_latency_ns.max(other.worst_latency_ns);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_are_recorded_at_their_value_not_clamped() {
+        let mut rec = Recorder::new(RecordingWindow {
+            warmup_end_ns: 0,
+            window_ns: 1_000,
+        });
+        rec.attempt(0, 40_000);
+        rec.committed(0, 3_000_000, 1);
+        rec.read(0, 70);
+        assert_eq!(rec.attempt_latency.max(), 40_000 + 31); // 3 significant figures
+        assert!(rec.op_latency.max().abs_diff(3_000_000) <= 3_000);
+        assert_eq!(rec.read_latency.max(), 70);
     }
 }

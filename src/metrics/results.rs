@@ -309,4 +309,28 @@ pub struct Results {
     pub pools: Vec<PoolResult>,
     /// The store audit.
     pub integrity: Integrity,
+    /// What only the simulated engine measures (absent from threaded runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sim: Option<SimStats>,
+}
+
+/// Figures of the simulated store itself, beyond the pools' own.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SimStats {
+    /// Calls the simulated store served at once (`[sim] capacity`), if limited.
+    pub capacity: Option<u32>,
+    /// The longest the FIFO queue of calls waiting for the store ever was (0 when unlimited).
+    pub max_queue_length: u64,
+    /// The longest the queue was in each time-series window, from the run's start. Each writer
+    /// has at most one call in flight, so the queue is bounded by the writer count: a retry
+    /// storm shows as a queue pinned near it (and, in open loop, as latency from the intended
+    /// start that grows with the writers' backlog).
+    pub queue_length_per_window: Vec<u64>,
+    /// Fraction of the run's capacity-time the store spent serving calls (0 when unlimited).
+    pub store_utilisation: f64,
+    /// Discrete events the simulator processed (a measure of its own work).
+    pub events_processed: u64,
+    /// Virtual time at which the last event was processed, ns from the start (in-flight
+    /// operations drain past the end of the run).
+    pub virtual_end_ns: Nanos,
 }

@@ -15,7 +15,7 @@
 //!
 //! | concept | file |
 //! |---|---|
-//! | a policy from TOML, validated; presets; the `list` catalogue | [`spec`], [`spec_error`], [`presets`], [`catalog`], [`duration`] |
+//! | a policy from TOML, validated; presets; the `list` catalogue | [`spec`], [`spec_error`], [`presets`], [`catalog`] (durations: [`crate::units`]) |
 //! | the retry policy: limits, deadline, refresh, non-conflict errors | [`retry`] |
 //! | delay shapes (constant, linear, exponential, AWS decorrelated) | [`shape`], [`backoff`] |
 //! | jitter (full, equal, proportional, additive) and cap placement | [`jitter`] |
@@ -160,7 +160,6 @@ pub mod backoff;
 pub mod breaker;
 pub mod breaker_window;
 pub mod catalog;
-pub mod duration;
 pub mod finagle_budget;
 pub mod gate;
 pub mod greedy;
@@ -182,7 +181,6 @@ pub use backoff::{Backoff, BackoffFactory, ShapedBackoff};
 pub use breaker::{BreakerConfig, BreakerFailure, BreakerState, BreakerTransition, CircuitBreaker};
 pub use breaker_window::WindowConfig;
 pub use catalog::{KindInfo, ParamInfo, policy_kinds, preset_list};
-pub use duration::{DurationError, SpecDuration, parse_duration};
 pub use gate::{FailureKind, Gate, GateHandle};
 pub use jitter::{CapPlacement, Jitter};
 pub use monitor::{ConflictMonitor, MonitorConfig, MonitorSnapshot};

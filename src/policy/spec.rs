@@ -32,7 +32,6 @@ use super::aimd::{AimdConfig, AimdLimiter};
 use super::backoff::{BackoffFactory, ShapedBackoff};
 use super::breaker::{BreakerConfig, BreakerFailure, CircuitBreaker, MAX_HALF_OPEN_PROBES};
 use super::breaker_window::WindowConfig;
-use super::duration::SpecDuration;
 use super::finagle_budget::RetryBudget;
 use super::gate::Gate;
 use super::greedy::Greedy;
@@ -48,6 +47,7 @@ use super::spec_error::PolicySpecError;
 use super::token_bucket::{TokenBucket, TokenBucketConfig};
 use super::{Policy, Refresh};
 use crate::clock::{MILLIS, Nanos};
+use crate::units::Duration;
 
 /// Defaults of optional spec fields, shared with the `list` catalogue.
 pub mod defaults {
@@ -108,15 +108,15 @@ pub mod defaults {
 mod named {
     use serde::de::{Deserialize, Deserializer, Error};
 
-    use super::SpecDuration;
+    use super::Duration;
 
     macro_rules! named_durations {
         ($($field:ident / $opt:ident),* $(,)?) => {$(
-            pub(super) fn $field<'de, D: Deserializer<'de>>(d: D) -> Result<SpecDuration, D::Error> {
-                SpecDuration::deserialize(d).map_err(|e| D::Error::custom(format!("`{}`: {e}", stringify!($field))))
+            pub(super) fn $field<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+                Duration::deserialize(d).map_err(|e| D::Error::custom(format!("`{}`: {e}", stringify!($field))))
             }
             #[allow(dead_code, reason = "not every field is optional somewhere")]
-            pub(super) fn $opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SpecDuration>, D::Error> {
+            pub(super) fn $opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
                 $field(d).map(Some)
             }
         )*};
@@ -147,84 +147,84 @@ pub enum BackoffSpec {
     Constant {
         /// The delay (zero allowed).
         #[serde(deserialize_with = "named::delay")]
-        delay: SpecDuration,
+        delay: Duration,
     },
     /// `base + step · (n − 1)`, capped.
     Linear {
         /// The first delay (> 0).
         #[serde(deserialize_with = "named::base")]
-        base: SpecDuration,
+        base: Duration,
         /// Added per retry (default: `base`).
         #[serde(default, deserialize_with = "named::opt_step")]
-        step: Option<SpecDuration>,
+        step: Option<Duration>,
         /// The largest delay (default: none).
         #[serde(default, deserialize_with = "named::opt_cap")]
-        cap: Option<SpecDuration>,
+        cap: Option<Duration>,
     },
     /// `base · multiplier^(n − 1)`, capped.
     Exponential {
         /// The first delay (> 0).
         #[serde(deserialize_with = "named::base")]
-        base: SpecDuration,
+        base: Duration,
         /// Growth per retry (≥ 1, default 2).
         multiplier: Option<f64>,
         /// The largest delay (default: none).
         #[serde(default, deserialize_with = "named::opt_cap")]
-        cap: Option<SpecDuration>,
+        cap: Option<Duration>,
     },
     /// AWS decorrelated jitter: `min(cap, random(base, 3 · prev))`.
     Decorrelated {
         /// The smallest delay (> 0).
         #[serde(deserialize_with = "named::base")]
-        base: SpecDuration,
+        base: Duration,
         /// The largest delay (≥ base).
         #[serde(deserialize_with = "named::cap")]
-        cap: SpecDuration,
+        cap: Duration,
     },
     /// Polly v8's exponential-with-jitter (decorrelated jitter V2).
     PollyDecorrelatedV2 {
         /// The median of the first delay (> 0).
         #[serde(deserialize_with = "named::median_first_retry_delay")]
-        median_first_retry_delay: SpecDuration,
+        median_first_retry_delay: Duration,
         /// The largest delay (default: none).
         #[serde(default, deserialize_with = "named::opt_cap")]
-        cap: Option<SpecDuration>,
+        cap: Option<Duration>,
     },
     /// Karma contention manager: `min(cap, base · n) / (1 + work)`.
     Karma {
         /// Interval unit (> 0).
         #[serde(deserialize_with = "named::base")]
-        base: SpecDuration,
+        base: Duration,
         /// Largest interval (≥ base).
         #[serde(deserialize_with = "named::cap")]
-        cap: SpecDuration,
+        cap: Duration,
     },
     /// Polka contention manager: `u · min(cap, base · 2^(n−1)) / (1 + work)`.
     Polka {
         /// Interval unit (> 0).
         #[serde(deserialize_with = "named::base")]
-        base: SpecDuration,
+        base: Duration,
         /// Largest interval (≥ base).
         #[serde(deserialize_with = "named::cap")]
-        cap: SpecDuration,
+        cap: Duration,
     },
     /// Greedy / timestamp contention manager: oldest operation retries at once.
     Greedy {
         /// Younger writers' first interval (> 0).
         #[serde(deserialize_with = "named::base")]
-        base: SpecDuration,
+        base: Duration,
         /// Younger writers' largest interval (≥ base).
         #[serde(deserialize_with = "named::cap")]
-        cap: SpecDuration,
+        cap: Duration,
     },
     /// Silo's per-writer backoff: doubled per conflict, halved per commit, kept across operations.
     Silo {
         /// The first delay (> 0).
         #[serde(deserialize_with = "named::min")]
-        min: SpecDuration,
+        min: Duration,
         /// The largest delay (≥ min).
         #[serde(deserialize_with = "named::max")]
-        max: SpecDuration,
+        max: Duration,
     },
 }
 
@@ -232,7 +232,7 @@ impl Default for BackoffSpec {
     /// The seed's pattern 1 shape: 10 ms doubling.
     fn default() -> Self {
         BackoffSpec::Exponential {
-            base: SpecDuration(10 * MILLIS),
+            base: Duration(10 * MILLIS),
             multiplier: None,
             cap: None,
         }
@@ -271,7 +271,7 @@ pub enum WindowSpec {
     Time {
         /// The window's length (> 0).
         #[serde(default, deserialize_with = "named::opt_length")]
-        length: Option<SpecDuration>,
+        length: Option<Duration>,
         /// Slices (1..=1000).
         buckets: Option<u32>,
     },
@@ -300,11 +300,11 @@ pub struct BreakerSpec {
     /// Calls the window must hold before the rate is judged, ≥ 1 (default 20).
     pub minimum_calls: Option<u32>,
     /// First open duration, > 0 (default 1 ms).
-    pub open_duration: Option<SpecDuration>,
+    pub open_duration: Option<Duration>,
     /// Growth per re-open without closing, ≥ 1 (default 1: fixed).
     pub open_multiplier: Option<f64>,
     /// Largest open duration, ≥ open_duration (default 64 × open_duration).
-    pub open_cap: Option<SpecDuration>,
+    pub open_cap: Option<Duration>,
     /// Probes let through half-open, 1..=2047 (default 3).
     pub half_open_probes: Option<u32>,
     /// What counts as a failure (default `conflict`).
@@ -338,7 +338,7 @@ pub enum BudgetSpec {
     Finagle {
         /// How long deposits and withdrawals count (> 0).
         #[serde(default, deserialize_with = "named::opt_ttl")]
-        ttl: Option<SpecDuration>,
+        ttl: Option<Duration>,
         /// Reserve, in retries per second (≥ 0).
         min_retries_per_sec: Option<f64>,
         /// Retries allowed per operation, in [0, 1000].
@@ -401,7 +401,7 @@ pub struct PolicySpec {
     pub max_retries: Option<u32>,
     /// Total time from the operation's start, > 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deadline: Option<SpecDuration>,
+    pub deadline: Option<Duration>,
     /// How the version is refreshed before a retry (default from the conflict).
     #[serde(default = "default_refresh")]
     pub refresh: Refresh,
@@ -469,7 +469,7 @@ fn check(
     }
 }
 
-fn positive(field: &'static str, d: SpecDuration) -> Result<Nanos, PolicySpecError> {
+fn positive(field: &'static str, d: Duration) -> Result<Nanos, PolicySpecError> {
     check(field, d.0 > 0, d, "a duration > 0")?;
     Ok(d.0)
 }
@@ -654,7 +654,7 @@ impl PolicySpec {
             WindowSpec::Time { length, buckets } => {
                 let length_ns = positive(
                     "breaker.window.length",
-                    length.unwrap_or(SpecDuration(defaults::WINDOW_LENGTH)),
+                    length.unwrap_or(Duration(defaults::WINDOW_LENGTH)),
                 )?;
                 let buckets = buckets.unwrap_or(defaults::WINDOW_BUCKETS);
                 check(
@@ -695,7 +695,7 @@ impl PolicySpec {
         let open = positive(
             "breaker.open_duration",
             spec.open_duration
-                .unwrap_or(SpecDuration(defaults::OPEN_DURATION)),
+                .unwrap_or(Duration(defaults::OPEN_DURATION)),
         )?;
         let multiplier = within(
             "breaker.open_multiplier",
@@ -775,10 +775,7 @@ impl PolicySpec {
                 min_retries_per_sec,
                 percent_can_retry,
             } => {
-                let ttl = positive(
-                    "budget.ttl",
-                    ttl.unwrap_or(SpecDuration(defaults::FINAGLE_TTL)),
-                )?;
+                let ttl = positive("budget.ttl", ttl.unwrap_or(Duration(defaults::FINAGLE_TTL)))?;
                 let min = within(
                     "budget.min_retries_per_sec",
                     min_retries_per_sec.unwrap_or(defaults::FINAGLE_MIN_RETRIES_PER_SEC),

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::clock::Nanos;
 
-use super::duration::format_duration;
+use crate::units::format_duration;
 
 /// A policy spec that cannot be built.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use super::{EventStore, GlobalMutexStore};
+use super::{
+    DashMapStore, EventStore, GlobalMutexStore, LockFreeStore, RwLockShardedStore, ShardCount,
+    ShardCountError,
+};
 
 /// The store implementations a scenario can name.
 #[derive(
@@ -40,13 +43,65 @@ impl StoreKind {
         }
     }
 
-    /// Builds an empty store of this kind. `shards` applies to the sharded kinds (a power of
-    /// two); `expected_actors` sizes indexes up front so the measured run does not pay for growth.
+    /// Builds an empty store of this kind. `shards` applies to the sharded kinds and must be a
+    /// power of two from 1 to [`ShardCount::MAX`]; `expected_actors` sizes indexes up front so
+    /// the measured run does not pay for growth.
+    ///
+    /// # Errors
+    ///
+    /// [`ShardCountError`] if `shards` is invalid, whatever the kind (a scenario's shard count
+    /// is checked even when it names the unsharded baseline, so switching kinds cannot expose a
+    /// latent error).
+    pub fn try_build(
+        self,
+        shards: usize,
+        expected_actors: usize,
+    ) -> Result<Arc<dyn EventStore>, ShardCountError> {
+        Ok(self.build_with(ShardCount::new(shards)?, expected_actors))
+    }
+
+    /// Like [`StoreKind::try_build`], but an invalid `shards` is rounded up to the next valid
+    /// count ([`ShardCount::rounded_up`]) instead of failing. For callers whose input is
+    /// already validated or that prefer adjusting to failing.
     pub fn build(self, shards: usize, expected_actors: usize) -> Arc<dyn EventStore> {
-        let _ = (shards, expected_actors);
+        self.build_with(ShardCount::rounded_up(shards), expected_actors)
+    }
+
+    /// Builds an empty store of this kind from an already validated shard count.
+    pub fn build_with(self, shards: ShardCount, expected_actors: usize) -> Arc<dyn EventStore> {
         match self {
-            // TODO(store): the other kinds land with their implementations.
-            _ => Arc::new(GlobalMutexStore::new()),
+            StoreKind::LockFree => Arc::new(LockFreeStore::with_shards(shards, expected_actors)),
+            StoreKind::RwlockSharded => Arc::new(RwLockShardedStore::new(shards, expected_actors)),
+            StoreKind::GlobalMutex => Arc::new(GlobalMutexStore::new()),
+            StoreKind::Dashmap => Arc::new(DashMapStore::new(shards, expected_actors)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_builds_a_store_with_its_own_name() {
+        for kind in StoreKind::ALL {
+            assert_eq!(kind.build(64, 100).name(), kind.name());
+            assert_eq!(kind.try_build(1, 0).map(|s| s.name()), Ok(kind.name()));
+            assert_eq!(
+                kind.try_build(3, 100).map(|s| s.name()),
+                Err(ShardCountError::NotPowerOfTwo { shards: 3 })
+            );
+            // Rounded, not rejected.
+            assert_eq!(kind.build(0, 100).name(), kind.name());
+        }
+    }
+
+    #[test]
+    fn names_round_trip_through_serde() {
+        for kind in StoreKind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+            assert_eq!(serde_json::from_str::<StoreKind>(&json).unwrap(), kind);
         }
     }
 }

@@ -87,7 +87,7 @@ pub enum SaveError {
         /// The actor of the rejected event.
         actor: ActorId,
     },
-    /// A transient failure that is not a conflict (injected by [`FaultyStore`] to emulate a
+    /// A transient failure that is not a conflict (injected by the engines' `fault_probability` to emulate a
     /// remote store's timeouts). The event was not stored; whether to retry is the policy's
     /// separate rule for non-conflict errors.
     Unavailable,
@@ -162,8 +162,18 @@ pub trait EventStore: Send + Sync {
     fn heap_bytes(&self) -> usize;
 }
 
+mod actor_hash;
+mod dashmap_store;
 mod global_mutex;
 mod kind;
+mod lock_free;
+mod rwlock_sharded;
+mod shards;
 
+pub use actor_hash::{ActorHash, ActorHasher};
+pub use dashmap_store::DashMapStore;
 pub use global_mutex::GlobalMutexStore;
 pub use kind::StoreKind;
+pub use lock_free::LockFreeStore;
+pub use rwlock_sharded::RwLockShardedStore;
+pub use shards::{ShardCount, ShardCountError};

@@ -9,7 +9,15 @@
 //!
 //! The machine never touches the store or a clock. It returns an [`Action`] (read, append, wait,
 //! done); the engine performs it (for real on a thread, or in virtual time) and resumes the
-//! machine with the [`Input`] it produced and the time now. Every step is recorded into the
+//! machine with the [`Input`] it produced and the time now.
+//!
+//! An engine with client timeouts (the simulator's `[sim] timeout`) may answer an append with
+//! [`Input::TimedOut`]: its outcome is unknown, and the append may still land. The writer reads
+//! back the version it attempted ([`Action::ReadEventAt`]): its own event there is a commit,
+//! another writer's is a conflict, and an empty slot means it sends the *same* event again (same
+//! version, same payload), reading back again after any failure. Optimistic concurrency stores
+//! that event at most once, so whatever lands, the writer learns of it before the operation
+//! ends, and no event is stored without its writer being told. Every step is recorded into the
 //! [`Recorder`] the engine passes in, so both engines produce the same metrics by construction.
 
 use std::sync::Arc;
@@ -25,7 +33,7 @@ use crate::policy::{
     Admission, AttemptInfo, Decision, GiveUpReason, Policy, Refresh, RejectReason, WriterPolicy,
 };
 use crate::rng::WriterRng;
-use crate::store::{ActorId, Event, SaveError, Version};
+use crate::store::{ActorId, Event, SaveError, Version, VersionConflict};
 
 /// What a pool's writers share: built once from the [`PoolSpec`].
 #[derive(Debug)]
@@ -46,12 +54,16 @@ pub struct PoolPlan {
 
 impl PoolPlan {
     /// Compiles a pool spec for a run over `actors` actors.
-    pub fn new(index: u32, spec: &PoolSpec, actors: u64) -> Result<Self, super::keys::KeysError> {
+    pub fn new(
+        index: u32,
+        spec: &PoolSpec,
+        actors: u64,
+    ) -> Result<Self, super::keys::KeyDistributionError> {
         Ok(Self {
             index,
             name: spec.name.clone(),
             policy: spec.policy.build(),
-            keys: KeySampler::new(&spec.keys, actors)?,
+            keys: KeySampler::new(spec.keys, actors)?,
             mix: spec.mix,
             think: spec.think,
         })
@@ -74,6 +86,16 @@ pub enum Action {
     Save(Event),
     /// Wait this many nanoseconds, then resume with [`Input::Waited`].
     Wait(Nanos),
+    /// Find out whether an append whose response never came committed: read the event at
+    /// `version` (if any) and the actor's latest version, then resume with [`Input::EventAt`].
+    /// Only requested after [`Input::TimedOut`], so an engine without client timeouts never
+    /// sees it.
+    ReadEventAt {
+        /// The stream.
+        actor: ActorId,
+        /// The version the timed-out append attempted.
+        version: Version,
+    },
     /// The operation is over; call [`Writer::begin`] for the next one.
     Done(OpEnd),
 }
@@ -94,6 +116,16 @@ pub enum Input {
     Saved(Result<(), SaveError>),
     /// The requested wait is over.
     Waited,
+    /// The response to a `save` did not arrive within the client's timeout: its outcome is
+    /// unknown (it may still take effect). The writer resolves it before deciding anything.
+    TimedOut,
+    /// The result of [`Action::ReadEventAt`].
+    EventAt {
+        /// The event stored at the version asked for, if that version is filled yet.
+        event: Option<Event>,
+        /// The actor's latest version at the time of the read.
+        latest: Version,
+    },
 }
 
 /// How an operation ended.
@@ -127,6 +159,8 @@ enum Phase {
     Rebuilding,
     Thinking,
     Saving,
+    /// An append timed out; reading back whether it committed.
+    Resolving,
     BackingOff,
 }
 
@@ -145,6 +179,10 @@ pub struct Writer {
     expected: Version,
     attempt_began: Nanos,
     save_sent: Nanos,
+    sent: Event,
+    /// A copy of the last append may still land (it timed out): failures are read back, not
+    /// handed to the policy.
+    unsettled: bool,
     work: u64,
     pending_refresh: Refresh,
     seq: u32,
@@ -169,6 +207,14 @@ impl Writer {
             expected: 0,
             attempt_began: 0,
             save_sent: 0,
+            sent: Event {
+                actor: 0,
+                version: 0,
+                event_type: 0,
+                payload: 0,
+                timestamp_ns: 0,
+            },
+            unsettled: false,
             work: 0,
             pending_refresh: Refresh::Reread,
             seq: 0,
@@ -286,6 +332,32 @@ impl Writer {
             }
             (Phase::Thinking, Input::Waited) => self.save(now),
             (Phase::Saving, Input::Saved(result)) => self.saved(result, now, rec),
+            (Phase::Saving, Input::TimedOut) => {
+                rec.attempt(self.intended_start, now.saturating_sub(self.save_sent));
+                rec.timed_out(self.intended_start);
+                self.unsettled = true;
+                self.resolve()
+            }
+            (Phase::Resolving, Input::EventAt { event, latest }) => match event {
+                Some(e) if e.payload == self.sent.payload => {
+                    rec.timeout_resolved(self.intended_start, true);
+                    self.outcome(Ok(()), now, rec)
+                }
+                Some(_) => {
+                    // Another writer holds the version: exactly a conflict, learnt late. No copy
+                    // of ours can land there any more.
+                    rec.timeout_resolved(self.intended_start, false);
+                    let conflict = VersionConflict {
+                        actor: self.actor,
+                        current: latest,
+                        attempted: self.expected,
+                    };
+                    self.outcome(Err(SaveError::Conflict(conflict)), now, rec)
+                }
+                // The version is still free and our append may yet land: send the very same
+                // event again, so at most one of the copies can be stored.
+                None => self.resend(now),
+            },
             (Phase::BackingOff, Input::Waited) => match self.policy.admit(&self.info(now)) {
                 Admission::Proceed => self.refresh(self.pending_refresh, now),
                 Admission::Reject(why) => self.reject(why, now, rec),
@@ -336,17 +408,50 @@ impl Writer {
         self.save_sent = now;
         self.seq = self.seq.wrapping_add(1);
         self.work += 1;
-        Action::Save(Event {
+        self.sent = Event {
             actor: self.actor,
             version: self.expected,
             event_type: 1,
             payload: Writer::payload(self.plan.index, self.index, self.seq),
             timestamp_ns: now,
-        })
+        };
+        Action::Save(self.sent)
+    }
+
+    fn resend(&mut self, now: Nanos) -> Action {
+        self.phase = Phase::Saving;
+        self.save_sent = now;
+        self.work += 1;
+        Action::Save(self.sent)
+    }
+
+    fn resolve(&mut self) -> Action {
+        self.phase = Phase::Resolving;
+        Action::ReadEventAt {
+            actor: self.actor,
+            version: self.expected,
+        }
     }
 
     fn saved(&mut self, result: Result<(), SaveError>, now: Nanos, rec: &mut Recorder) -> Action {
         rec.attempt(self.intended_start, now.saturating_sub(self.save_sent));
+        if self.unsettled {
+            match result {
+                // A failure may hide our earlier copy having landed: read back first.
+                Err(SaveError::Conflict(_)) => return self.resolve(),
+                Err(_) => {
+                    rec.other_error(self.intended_start);
+                    return self.resolve();
+                }
+                Ok(()) => {}
+            }
+        }
+        self.outcome(result, now, rec)
+    }
+
+    /// What follows an attempt whose outcome is known.
+    fn outcome(&mut self, result: Result<(), SaveError>, now: Nanos, rec: &mut Recorder) -> Action {
+        self.unsettled = false;
         let info = self.info(now);
         let decision = match result {
             Ok(()) => {
@@ -405,7 +510,7 @@ mod tests {
 
     fn plan(policy: &str) -> Arc<PoolPlan> {
         let text = format!(
-            "name = \"t\"\n[run]\nactors = 1\nduration = \"1s\"\n[[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"{policy}\"\nkeys = {{ kind = \"hot_actor\" }}\n"
+            "name = \"t\"\n[run]\nactors = 1\nduration = \"1s\"\n[[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"{policy}\"\nkeys = {{ kind = \"hot-actor\" }}\n"
         );
         let scenario = Scenario::from_toml(&text, "test").unwrap();
         Arc::new(PoolPlan::new(0, &scenario.pools[0], 1).unwrap())
@@ -431,6 +536,10 @@ mod tests {
             }
             Action::Save(e) => Input::Saved(store.save(e)),
             Action::Wait(_) => Input::Waited,
+            Action::ReadEventAt { actor, version } => Input::EventAt {
+                event: store.events(actor, version).first().copied(),
+                latest: store.latest_version(actor),
+            },
             Action::Done(_) => unreachable!(),
         }
     }
@@ -474,6 +583,108 @@ mod tests {
         assert_eq!(rec.staleness[1], 1, "b missed exactly one version");
         assert_eq!(rec.attempts_per_op[1..3], [1, 1]);
         assert_eq!((a.committed(), b.committed()), (1, 1));
+    }
+
+    /// Drives `w` from a save that timed out (the store may or may not have it).
+    fn resolve_after_timeout(store: &dyn EventStore, w: &mut Writer, rec: &mut Recorder) -> Action {
+        let mut act = w.resume(Input::TimedOut, 10, rec);
+        assert!(
+            matches!(act, Action::ReadEventAt { version: 1, .. }),
+            "{act:?}"
+        );
+        act = w.resume(perform(store, act), 11, rec);
+        act
+    }
+
+    fn to_save(store: &dyn EventStore, w: &mut Writer, rec: &mut Recorder) -> Event {
+        let mut act = w.begin(0, 0, rec);
+        act = w.resume(perform(store, act), 1, rec); // version read: think
+        act = w.resume(perform(store, act), 2, rec);
+        match act {
+            Action::Save(e) => e,
+            other => panic!("expected a save, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_timed_out_append_that_landed_counts_as_committed() {
+        let store = GlobalMutexStore::new();
+        let mut rec = recorder();
+        let mut w = Writer::new(plan("immediate"), 0, writer_rng(1, 0, 0));
+        let e = to_save(&store, &mut w, &mut rec);
+        store.save(e).unwrap(); // it took effect; only the response was lost
+        let act = resolve_after_timeout(&store, &mut w, &mut rec);
+        assert_eq!(act, Action::Done(OpEnd::Committed));
+        let c = rec.counters;
+        assert_eq!((c.timeouts, c.timeouts_committed, c.committed), (1, 1, 1));
+        assert_eq!(w.acknowledged(), 1);
+    }
+
+    #[test]
+    fn a_timed_out_append_beaten_by_another_is_a_conflict() {
+        let store = GlobalMutexStore::new();
+        let mut rec = recorder();
+        let mut w = Writer::new(plan("immediate"), 0, writer_rng(1, 0, 0));
+        let e = to_save(&store, &mut w, &mut rec);
+        store
+            .save(Event {
+                payload: Writer::payload(0, 1, 1),
+                ..e
+            })
+            .unwrap();
+        let act = resolve_after_timeout(&store, &mut w, &mut rec);
+        assert_eq!(act, Action::Wait(0), "immediate retries after the conflict");
+        let c = rec.counters;
+        assert_eq!((c.timeouts, c.timeouts_committed, c.conflicts), (1, 0, 1));
+        assert_eq!(w.acknowledged(), 0);
+    }
+
+    #[test]
+    fn an_unsettled_timed_out_append_is_sent_again_unchanged() {
+        let store = GlobalMutexStore::new();
+        let mut rec = recorder();
+        let mut w = Writer::new(plan("immediate"), 0, writer_rng(1, 0, 0));
+        let e = to_save(&store, &mut w, &mut rec);
+        let act = resolve_after_timeout(&store, &mut w, &mut rec);
+        assert_eq!(
+            act,
+            Action::Save(e),
+            "the same event, same version and payload"
+        );
+        // The first copy lands before the second: the second conflicts, and reading back
+        // finds our own event.
+        store.save(e).unwrap();
+        let act = w.resume(perform(&store, act), 12, &mut rec);
+        assert!(
+            matches!(act, Action::ReadEventAt { version: 1, .. }),
+            "{act:?}"
+        );
+        let act = w.resume(perform(&store, act), 13, &mut rec);
+        assert_eq!(act, Action::Done(OpEnd::Committed));
+        assert_eq!(store.event_count(), 1);
+        assert_eq!(w.acknowledged(), 1);
+        let c = rec.counters;
+        assert_eq!((c.attempts, c.conflicts, c.committed), (2, 0, 1));
+    }
+
+    #[test]
+    fn a_failed_resend_is_read_back_not_given_up() {
+        let store = GlobalMutexStore::new();
+        let mut rec = recorder();
+        let mut w = Writer::new(plan("immediate"), 0, writer_rng(1, 0, 0));
+        let e = to_save(&store, &mut w, &mut rec);
+        let act = resolve_after_timeout(&store, &mut w, &mut rec);
+        assert_eq!(act, Action::Save(e));
+        let act = w.resume(Input::Saved(Err(SaveError::Unavailable)), 12, &mut rec);
+        assert!(
+            matches!(act, Action::ReadEventAt { version: 1, .. }),
+            "{act:?}"
+        );
+        let act = w.resume(perform(&store, act), 13, &mut rec);
+        assert_eq!(act, Action::Save(e), "still free: send it again");
+        let act = w.resume(perform(&store, act), 14, &mut rec);
+        assert_eq!(act, Action::Done(OpEnd::Committed));
+        assert_eq!(store.event_count(), 1);
     }
 
     #[test]

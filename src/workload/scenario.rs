@@ -55,6 +55,10 @@ pub struct Scenario {
     /// The writer pools (at least one). Pools with different policies can share a run.
     #[serde(deserialize_with = "non_empty_pools")]
     pub pools: Vec<PoolSpec>,
+    /// Settings only the simulated engine uses (store capacity, client timeouts); the threaded
+    /// engine ignores them.
+    #[serde(default, skip_serializing_if = "SimSpec::is_unset")]
+    pub sim: SimSpec,
 }
 
 fn default_seed() -> u64 {
@@ -138,6 +142,76 @@ fn probability<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         )));
     }
     Ok(p)
+}
+
+/// What only the simulated engine models: a store that serves a limited number of calls at
+/// once, and clients that give up waiting for an append's response.
+///
+/// ```toml
+/// [sim]
+/// capacity = 4                                   # calls served at once; FIFO queue behind
+/// service_time = { kind = "exponential", mean = "50us" }
+/// timeout = "5ms"                                # an append's response must come by then
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, try_from = "SimFields")]
+pub struct SimSpec {
+    /// Store calls served at once (none: unlimited, each call takes effect as it arrives).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// How long the store serves one call (set together with `capacity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<TimeDist>,
+    /// Client timeout of an append: a response later than this leaves the outcome unknown, and
+    /// the writer reads back whether it committed before doing anything else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+}
+
+impl SimSpec {
+    /// True when nothing is set (the table is then left out of serialised scenarios).
+    pub fn is_unset(&self) -> bool {
+        *self == SimSpec::default()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimFields {
+    #[serde(default)]
+    capacity: Option<u32>,
+    #[serde(default)]
+    service_time: Option<TimeDist>,
+    #[serde(default)]
+    timeout: Option<Duration>,
+}
+
+impl TryFrom<SimFields> for SimSpec {
+    type Error = String;
+    fn try_from(f: SimFields) -> Result<Self, String> {
+        match (f.capacity, f.service_time) {
+            (Some(0), _) => return Err("sim.capacity = 0: use 1 or more".into()),
+            (Some(_), None) => {
+                return Err(
+                    "sim.capacity needs sim.service_time, e.g. { kind = \"constant\", value = \"50us\" }"
+                        .into(),
+                );
+            }
+            (None, Some(_)) => {
+                return Err("sim.service_time needs sim.capacity (calls served at once)".into());
+            }
+            (_, Some(d)) => d.validate().map_err(|e| format!("sim.service_time: {e}"))?,
+            (None, None) => {}
+        }
+        if f.timeout == Some(Duration(0)) {
+            return Err("sim.timeout = 0: use a duration above 0, like \"5ms\"".into());
+        }
+        Ok(SimSpec {
+            capacity: f.capacity,
+            service_time: f.service_time,
+            timeout: f.timeout,
+        })
+    }
 }
 
 /// The run's length and key space.
@@ -346,7 +420,7 @@ pub enum PolicyChoice {
     /// A preset from `retrylab list`.
     Preset(String),
     /// A policy table.
-    Spec(PolicySpec),
+    Spec(Box<PolicySpec>),
 }
 
 impl PolicyChoice {
@@ -356,7 +430,7 @@ impl PolicyChoice {
             PolicyChoice::Preset(name) => {
                 PolicySpec::preset(name).expect("preset names are checked while parsing")
             }
-            PolicyChoice::Spec(spec) => spec.clone(),
+            PolicyChoice::Spec(spec) => (**spec).clone(),
         }
     }
 
@@ -383,7 +457,7 @@ impl<'de> Deserialize<'de> for PolicyChoice {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PolicyChoice, A::Error> {
                 let spec = PolicySpec::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 spec.build().map_err(de::Error::custom)?;
-                Ok(PolicyChoice::Spec(spec))
+                Ok(PolicyChoice::Spec(Box::new(spec)))
             }
         }
         d.deserialize_any(ChoiceVisitor)
@@ -504,5 +578,40 @@ policy = "immediate"
         let bad = GOOD.replace("duration = \"1s\"", "");
         let msg = Scenario::from_toml(&bad, "t.toml").unwrap_err().to_string();
         assert!(msg.contains("never ends"), "{msg}");
+    }
+
+    #[test]
+    fn sim_table_is_optional_checked_and_round_trips() {
+        let s = Scenario::from_toml(GOOD, "t.toml").unwrap();
+        assert!(s.sim.is_unset());
+        assert!(!toml::to_string(&s).unwrap().contains("[sim]"));
+
+        let with = format!(
+            "{GOOD}[sim]\ncapacity = 2\nservice_time = {{ kind = \"constant\", value = \"50us\" }}\ntimeout = \"5ms\"\n"
+        );
+        let s = Scenario::from_toml(&with, "t.toml").unwrap();
+        assert_eq!(s.sim.capacity, Some(2));
+        assert_eq!(s.sim.timeout, Some(Duration(5_000_000)));
+        let again = Scenario::from_toml(&toml::to_string(&s).unwrap(), "again").unwrap();
+        assert_eq!(again.sim, s.sim);
+
+        for (bad, says) in [
+            ("[sim]\ncapacity = 2\n", "needs sim.service_time"),
+            (
+                "[sim]\ncapacity = 0\nservice_time = { kind = \"constant\", value = 1 }\n",
+                "capacity = 0",
+            ),
+            (
+                "[sim]\nservice_time = { kind = \"constant\", value = 1 }\n",
+                "needs sim.capacity",
+            ),
+            ("[sim]\ntimeout = \"0s\"\n", "sim.timeout = 0"),
+            ("[sim]\ntimeuot = \"1s\"\n", "unknown field `timeuot`"),
+        ] {
+            let msg = Scenario::from_toml(&format!("{GOOD}{bad}"), "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains(says) && msg.contains("t.toml"), "{bad}: {msg}");
+        }
     }
 }

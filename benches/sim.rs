@@ -1,0 +1,69 @@
+//! The simulator's own speed: simulated append attempts per second of wall time, on one core.
+//!
+//! Each run is deterministic, so the attempts of one run are counted once and handed to
+//! criterion as the throughput unit: the `thrpt` line reads as simulated attempts per second.
+//! Target: at least 5 million per second.
+
+// `criterion_group!` generates a public function without docs.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use retrylab::engine::RunOptions;
+use retrylab::engine::sim;
+use retrylab::workload::scenario::Scenario;
+
+fn scenario(name: &str, latency: &str, actors: u64) -> Scenario {
+    let text = format!(
+        r#"
+name = "{name}"
+[store]
+latency = {latency}
+[run]
+actors = {actors}
+duration = "20ms"
+[[pools]]
+name = "p"
+writers = 100
+policy = "immediate"
+"#
+    );
+    Scenario::from_toml(&text, "bench").expect("bench scenario parses")
+}
+
+fn attempts_per_second(c: &mut Criterion) {
+    let cases = [
+        scenario(
+            "constant-latency-10-actors",
+            r#"{ kind = "constant", value = "10us" }"#,
+            10,
+        ),
+        scenario(
+            "exponential-latency-10-actors",
+            r#"{ kind = "exponential", mean = "10us" }"#,
+            10,
+        ),
+        scenario(
+            "exponential-latency-hot-actor",
+            r#"{ kind = "exponential", mean = "10us" }"#,
+            1,
+        ),
+    ];
+    let mut group = c.benchmark_group("sim");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(2));
+    for s in &cases {
+        let once = sim::run(s, &RunOptions::default()).expect("bench scenario runs");
+        let attempts: u64 = once.pools.iter().map(|p| p.counters.attempts).sum();
+        group.throughput(Throughput::Elements(attempts));
+        group.bench_function(&s.name, |b| {
+            b.iter(|| black_box(sim::run(black_box(s), &RunOptions::default()).unwrap()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, attempts_per_second);
+criterion_main!(benches);

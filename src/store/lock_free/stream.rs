@@ -1,0 +1,490 @@
+//! One actor's stream: pointer-sized slots, each null until its event is published by the
+//! single compare-and-swap that also claims it.
+//!
+//! Version `v` lives at slot index `v - 1`. The first `INLINE` slots sit in the stream header
+//! itself, which is one cache line, so a short stream costs one allocation and a version read
+//! one line. Later slots live in segments reached through a lazily installed directory: segment
+//! `k` holds `BASE << k` slots and is allocated on first use, so nothing ever moves.
+//!
+//! Invariants the `unsafe` below relies on:
+//! - a non-null directory or segment pointer points to a live, fully initialised directory or
+//!   slice of `segment_len(k)` slots, installed once by CAS and freed only by `Drop`;
+//! - a non-null slot points to a live event boxed by `append`, written once before its
+//!   publication and freed only by `Drop`; slots are never cleared or overwritten while the
+//!   stream lives (so no ABA);
+//! - slot `i` is filled only after slot `i - 1` was observed filled, so filled slots form a
+//!   prefix (the stream is gapless).
+
+use std::ptr;
+
+use crate::store::{ActorId, Event, Version};
+use crate::sync::{AtomicPtr, AtomicU64, Ordering, Published};
+
+/// Slots inside the header: with the actor, the hint and the directory pointer, 56 of its 64 bytes.
+#[cfg(not(loom))]
+const INLINE: usize = 4;
+/// log2 of the first segment's slot count.
+#[cfg(not(loom))]
+const BASE_SHIFT: u32 = 3;
+/// Segments per directory: with 8 slots in the first, 32 segments hold about 34 billion events,
+/// more than any machine's memory, so the capacity limit below is never met in practice.
+#[cfg(not(loom))]
+const SEGMENTS: usize = 32;
+// Under loom every atomic is modelled: 1 inline slot and segments of 1 and 2 slots keep the
+// state space small while every append past version 1 crosses an install race.
+#[cfg(loom)]
+const INLINE: usize = 1;
+#[cfg(loom)]
+const BASE_SHIFT: u32 = 0;
+#[cfg(loom)]
+const SEGMENTS: usize = 2;
+
+const BASE: u64 = 1 << BASE_SHIFT;
+
+/// The most events one stream can hold; an append beyond it reports a conflict (it cannot be
+/// stored) rather than panicking.
+pub(crate) const CAPACITY: u64 = INLINE as u64 + BASE * ((1u64 << SEGMENTS) - 1);
+
+/// Slots in segment `k`.
+fn segment_len(k: usize) -> usize {
+    (BASE as usize) << k
+}
+
+/// Segment number and offset of slot `index` counted from the first segment
+/// (`index < CAPACITY - INLINE`).
+#[inline]
+fn locate(index: u64) -> (usize, usize) {
+    let j = (index >> BASE_SHIFT) + 1;
+    let k = (63 - j.leading_zeros()) as usize;
+    let start = BASE * ((1u64 << k) - 1);
+    (k, (index - start) as usize)
+}
+
+/// A slot: null until it points to its published event.
+type Slot = AtomicPtr<Published<Event>>;
+
+fn empty_slot() -> Slot {
+    AtomicPtr::new(ptr::null_mut())
+}
+
+/// Frees the events of `slots`.
+///
+/// # Safety
+///
+/// The caller has exclusive access to the slots, and every non-null slot came from
+/// `Box::into_raw` in `append` and is freed nowhere else.
+unsafe fn free_events(slots: &[Slot]) {
+    for slot in slots {
+        let event = slot.load(Ordering::Acquire);
+        if !event.is_null() {
+            // SAFETY: guaranteed by the caller (see above).
+            drop(unsafe { Box::from_raw(event) });
+        }
+    }
+}
+
+/// Appends the events of `slots` to `out` up to the first empty slot; `false` if it met one.
+#[inline]
+fn push_filled(slots: &[Slot], out: &mut Vec<Event>) -> bool {
+    for slot in slots {
+        let event = slot.load(Ordering::Acquire);
+        if event.is_null() {
+            return false;
+        }
+        // SAFETY: a non-null slot points to a live event, written before its Release
+        // publication (which our Acquire load synchronises with), never mutated and freed only
+        // in Drop.
+        out.push(unsafe { (*event).get() });
+    }
+    true
+}
+
+/// What an append did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum AppendOutcome {
+    /// The event is stored and visible to every later read.
+    Committed,
+    /// The slot was taken or its predecessor empty; `current` was observed right after.
+    Conflict {
+        /// The stream's latest version, read after the failed attempt.
+        current: Version,
+    },
+}
+
+/// The segments past the inline slots. Allocated when a stream outgrows its header.
+struct Directory {
+    /// Segment `k` points to the first of `segment_len(k)` slots, or is null until needed.
+    segments: [AtomicPtr<Slot>; SEGMENTS],
+}
+
+impl Directory {
+    fn new() -> Self {
+        Self {
+            segments: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
+        }
+    }
+
+    /// The slots of segment `k`, if it has been allocated.
+    #[inline]
+    fn segment(&self, k: usize) -> Option<&[Slot]> {
+        // Acquire pairs with the Release of the installing CAS: the slots' initialisation
+        // (all null) is visible before we read them.
+        let base = self.segments[k].load(Ordering::Acquire);
+        if base.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null segment pointer points to a live, initialised slice of
+        // `segment_len(k)` slots that is freed only in `Drop`, which needs `&mut self`.
+        Some(unsafe { std::slice::from_raw_parts(base, segment_len(k)) })
+    }
+
+    /// Segment `k`, allocating and installing it if it is missing.
+    fn segment_or_grow(&self, k: usize) -> &[Slot] {
+        if let Some(segment) = self.segment(k) {
+            return segment;
+        }
+        let len = segment_len(k);
+        let fresh: Box<[Slot]> = (0..len).map(|_| empty_slot()).collect();
+        let fresh = Box::into_raw(fresh) as *mut Slot;
+        // Release publishes the initialised slots; Acquire on failure sees the winner's.
+        match self.segments[k].compare_exchange(
+            ptr::null_mut(),
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            // SAFETY: we just installed `fresh`, a live slice of `len` slots, freed only in Drop.
+            Ok(_) => unsafe { std::slice::from_raw_parts(fresh, len) },
+            Err(winner) => {
+                // SAFETY: `fresh` came from `Box::into_raw` of a `len`-slot slice above and was
+                // never shared (the CAS failed), so we still own it.
+                drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(fresh, len)) });
+                // SAFETY: `winner` is non-null (the CAS failed against it) and, like every
+                // installed segment, live until Drop.
+                unsafe { std::slice::from_raw_parts(winner, len) }
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + (0..SEGMENTS)
+                .filter(|&k| self.segment(k).is_some())
+                .map(|k| segment_len(k) * std::mem::size_of::<Slot>())
+                .sum::<usize>()
+    }
+}
+
+impl Drop for Directory {
+    fn drop(&mut self) {
+        for k in 0..SEGMENTS {
+            let base = self.segments[k].load(Ordering::Acquire);
+            if base.is_null() {
+                continue;
+            }
+            // SAFETY: `&mut self` means no other thread can reach this directory; a non-null
+            // segment pointer came from `Box::into_raw` of a `segment_len(k)`-slot slice in
+            // `segment_or_grow` and is freed only here, once; so are its events.
+            unsafe {
+                let segment = Box::from_raw(ptr::slice_from_raw_parts_mut(base, segment_len(k)));
+                free_events(&segment);
+            }
+        }
+    }
+}
+
+/// The key of a stream no actor has claimed yet. The actor with this id lives outside the
+/// index tables (see `index`), so the value never needs to double as a real key.
+pub(super) const VACANT: ActorId = ActorId::MAX;
+
+/// One actor's stream header: one cache line, stored in place in the index tables. A header
+/// starts vacant, with every field already in its valid empty state, so claiming it for an
+/// actor is one CAS on `actor` and there is never a half-initialised stream.
+#[repr(align(64))]
+pub(super) struct Stream {
+    /// [`VACANT`] until claimed, then the owner's id forever.
+    actor: AtomicU64,
+    /// A committed version (a lower bound of the latest): the stream is gapless, so scanning
+    /// forward from any committed version finds the latest.
+    committed_hint: AtomicU64,
+    /// Versions 1 to `INLINE`.
+    inline: [Slot; INLINE],
+    /// The later versions' segments, or null until the stream outgrows `inline`.
+    directory: AtomicPtr<Directory>,
+}
+
+impl Stream {
+    /// An empty stream owned by `actor` ([`VACANT`] for an unclaimed table slot).
+    pub(super) fn new(actor: ActorId) -> Self {
+        Self {
+            actor: AtomicU64::new(actor),
+            committed_hint: AtomicU64::new(0),
+            inline: std::array::from_fn(|_| empty_slot()),
+            directory: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// The actor this stream belongs to, or [`VACANT`]. Acquire pairs with the claiming CAS.
+    #[inline]
+    pub(super) fn actor(&self) -> ActorId {
+        self.actor.load(Ordering::Acquire)
+    }
+
+    /// Claims a vacant header for `actor`; on failure returns the owner found instead.
+    #[inline]
+    pub(super) fn claim(&self, actor: ActorId) -> Result<(), ActorId> {
+        // AcqRel: a claim orders after the table's initialisation (published by the table's
+        // install) and before the claimer's appends; Acquire on failure reads the winner's id.
+        self.actor
+            .compare_exchange(VACANT, actor, Ordering::AcqRel, Ordering::Acquire)
+            .map(|_| ())
+    }
+
+    /// The directory, if installed.
+    #[inline]
+    fn directory(&self) -> Option<&Directory> {
+        // Acquire pairs with the installing CAS's Release: the directory is initialised.
+        let directory = self.directory.load(Ordering::Acquire);
+        // SAFETY: a non-null directory is live until Drop, which needs `&mut self`.
+        (!directory.is_null()).then(|| unsafe { &*directory })
+    }
+
+    /// The directory, installing an empty one if there is none.
+    fn directory_or_grow(&self) -> &Directory {
+        if let Some(directory) = self.directory() {
+            return directory;
+        }
+        let fresh = Box::into_raw(Box::new(Directory::new()));
+        match self.directory.compare_exchange(
+            ptr::null_mut(),
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            // SAFETY: installed just now; installed directories live until Drop.
+            Ok(_) => unsafe { &*fresh },
+            Err(winner) => {
+                // SAFETY: the CAS failed, so `fresh` was never shared: we still own it.
+                drop(unsafe { Box::from_raw(fresh) });
+                // SAFETY: `winner` is non-null and live until Drop.
+                unsafe { &*winner }
+            }
+        }
+    }
+
+    /// Slot `index`, if it exists yet.
+    #[inline]
+    fn slot(&self, index: u64) -> Option<&Slot> {
+        if index < INLINE as u64 {
+            return Some(&self.inline[index as usize]);
+        }
+        if index >= CAPACITY {
+            return None;
+        }
+        let (k, offset) = locate(index - INLINE as u64);
+        self.directory()?.segment(k).map(|segment| &segment[offset])
+    }
+
+    /// Slot `index`, allocating its segment if needed (`index < CAPACITY`).
+    fn slot_or_grow(&self, index: u64) -> &Slot {
+        if index < INLINE as u64 {
+            return &self.inline[index as usize];
+        }
+        let (k, offset) = locate(index - INLINE as u64);
+        &self.directory_or_grow().segment_or_grow(k)[offset]
+    }
+
+    /// Whether slot `index` holds an event (Acquire: its contents and every earlier slot's
+    /// are then visible).
+    #[inline]
+    fn is_filled(&self, index: u64) -> bool {
+        self.slot(index)
+            .is_some_and(|slot| !slot.load(Ordering::Acquire).is_null())
+    }
+
+    /// The latest committed version: scan forward from the hint to the first empty slot.
+    pub(super) fn latest_version(&self) -> Version {
+        // Acquire pairs with the Release store in `raise_hint`, so the slots up to the hint are
+        // visible to the caller's later reads.
+        let mut version = self.committed_hint.load(Ordering::Acquire);
+        // Slot index `version` holds version `version + 1`.
+        while self.is_filled(version) {
+            version += 1;
+        }
+        version
+    }
+
+    /// Appends `event` (whose `version` is at least 1) if its predecessor is stored and its own
+    /// slot is free.
+    pub(super) fn append(&self, event: Event) -> AppendOutcome {
+        debug_assert!(event.version >= 1, "the façade rejects version 0");
+        let index = event.version - 1;
+        if index >= CAPACITY || (index >= 1 && !self.is_filled(index - 1)) {
+            // Too new (or beyond capacity): the predecessor is not stored.
+            return AppendOutcome::Conflict {
+                current: self.latest_version(),
+            };
+        }
+        let slot = self.slot_or_grow(index);
+        // Cheap early exit for the common stale case: no allocation when the slot is taken.
+        if !slot.load(Ordering::Relaxed).is_null() {
+            return AppendOutcome::Conflict {
+                current: self.latest_version(),
+            };
+        }
+        let boxed = Box::into_raw(Box::new(Published::new(event)));
+        // Release publishes the event's fields with the pointer: a reader that Acquire-loads the
+        // slot sees a complete event. Failure needs no ordering: we only learn "taken".
+        match slot.compare_exchange(ptr::null_mut(), boxed, Ordering::Release, Ordering::Relaxed) {
+            Ok(_) => {
+                self.raise_hint(event.version);
+                AppendOutcome::Committed
+            }
+            Err(_) => {
+                // SAFETY: `boxed` came from `Box::into_raw` above and the CAS failed, so it was
+                // never published: we are its only owner.
+                drop(unsafe { Box::from_raw(boxed) });
+                AppendOutcome::Conflict {
+                    current: self.latest_version(),
+                }
+            }
+        }
+    }
+
+    /// Moves the hint up to `version` (committed). A racing writer may store a smaller
+    /// committed version afterwards; that only lengthens the next scan, since any committed
+    /// version is a valid starting point. A plain store is cheaper than `fetch_max`'s loop.
+    #[inline]
+    fn raise_hint(&self, version: Version) {
+        if self.committed_hint.load(Ordering::Relaxed) < version {
+            // Release: a reader that sees this hint also sees the slots up to `version`.
+            self.committed_hint.store(version, Ordering::Release);
+        }
+    }
+
+    /// Appends the events with version `>= from_version` to `out`, in order, up to the first
+    /// empty slot.
+    pub(super) fn events_into(&self, from_version: Version, out: &mut Vec<Event>) {
+        let index = from_version.max(1) - 1;
+        if index < INLINE as u64 && !push_filled(&self.inline[index as usize..], out) {
+            return;
+        }
+        if index >= CAPACITY {
+            return;
+        }
+        let Some(directory) = self.directory() else {
+            return;
+        };
+        let (mut k, mut offset) = locate(index.saturating_sub(INLINE as u64));
+        while k < SEGMENTS {
+            let Some(segment) = directory.segment(k) else {
+                return;
+            };
+            if !push_filled(&segment[offset..], out) {
+                return;
+            }
+            k += 1;
+            offset = 0;
+        }
+    }
+
+    /// Heap bytes held beyond the header (which the index table holds): the directory, the
+    /// segments and the boxed events.
+    pub(super) fn heap_bytes_beyond_header(&self) -> usize {
+        self.directory().map_or(0, Directory::heap_bytes)
+            + self.latest_version() as usize * std::mem::size_of::<Published<Event>>()
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: nobody else can reach the inline slots, whose events came from
+        // `append`'s `Box::into_raw` and are freed only here.
+        unsafe { free_events(&self.inline) };
+        let directory = self.directory.load(Ordering::Acquire);
+        if !directory.is_null() {
+            // SAFETY: installed once from `Box::into_raw` in `directory_or_grow`, freed only
+            // here; its own Drop frees its segments and their events.
+            drop(unsafe { Box::from_raw(directory) });
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_maps_indexes_to_consecutive_segments() {
+        let mut expected = (0usize, 0usize);
+        for index in 0..10_000u64 {
+            assert_eq!(locate(index), expected, "index {index}");
+            expected.1 += 1;
+            if expected.1 == segment_len(expected.0) {
+                expected = (expected.0 + 1, 0);
+            }
+        }
+        assert_eq!(
+            locate(CAPACITY - INLINE as u64 - 1),
+            (SEGMENTS - 1, segment_len(SEGMENTS - 1) - 1)
+        );
+        assert_eq!(
+            std::mem::size_of::<Stream>(),
+            64,
+            "the header must be one cache line"
+        );
+    }
+
+    fn event(version: Version) -> Event {
+        Event {
+            actor: 7,
+            version,
+            event_type: 0,
+            payload: version * 10,
+            timestamp_ns: 0,
+        }
+    }
+
+    #[test]
+    fn appends_cross_segment_boundaries_in_order() {
+        let stream = Stream::new(7);
+        for v in 1..=100 {
+            assert_eq!(stream.append(event(v)), AppendOutcome::Committed);
+            assert_eq!(stream.latest_version(), v);
+        }
+        assert_eq!(
+            stream.append(event(50)),
+            AppendOutcome::Conflict { current: 100 }
+        );
+        assert_eq!(
+            stream.append(event(102)),
+            AppendOutcome::Conflict { current: 100 }
+        );
+        let mut out = Vec::new();
+        stream.events_into(24, &mut out);
+        for from in [0, 1, 3, 4, 5, 6, 12, 13, 29, 100, 101, 5_000] {
+            let mut all = Vec::new();
+            stream.events_into(from, &mut all);
+            let first = from.max(1);
+            assert_eq!(all.len() as u64, 101 - first.min(101), "from {from}");
+            assert!(
+                all.iter().zip(first..).all(|(e, v)| e.version == v),
+                "from {from}"
+            );
+        }
+        for from in [0, 1, 3, 4, 5, 6, 12, 13, 29, 100, 101, 5_000] {
+            let mut all = Vec::new();
+            stream.events_into(from, &mut all);
+            let first = from.max(1);
+            assert_eq!(all.len() as u64, 101 - first.min(101), "from {from}");
+            assert!(
+                all.iter().zip(first..).all(|(e, v)| e.version == v),
+                "from {from}"
+            );
+        }
+        assert_eq!(
+            out.iter().map(|e| e.version).collect::<Vec<_>>(),
+            (24..=100).collect::<Vec<_>>()
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Helpers shared by the simulator's test files (included with `mod`).
+#![allow(dead_code, unreachable_pub)]
+
+use retrylab::engine::RunOptions;
+use retrylab::engine::sim;
+use retrylab::metrics::results::Results;
+use retrylab::workload::scenario::Scenario;
+
+/// Parses scenario text (panics with the parser's message: a test bug).
+pub fn scenario(text: &str) -> Scenario {
+    Scenario::from_toml(text, "test").unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// Runs a scenario in the simulator; the audit must pass.
+pub fn simulate(s: &Scenario) -> Results {
+    let r = sim::run(s, &RunOptions::default()).expect("the simulation runs");
+    assert!(r.integrity.ok, "audit failed: {:?}", r.integrity.problems);
+    r
+}
