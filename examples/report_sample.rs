@@ -6,6 +6,8 @@
 //! cargo run --example report_sample -- sweep OUT    # writers = 2..16 x2, 2 repeats
 //! cargo run --example report_sample -- sweep2 OUT   # writers × actors heatmaps
 //! cargo run --example report_sample -- redraw RESULTS OUT   # a saved run or sweep, redrawn
+//! cargo run --example report_sample -- sweep-threads SCENARIO OUT REPEAT VARY [VARY]
+//!     # a real sweep on the threaded engine, e.g. `... scenarios/hot-actor.toml /tmp/s 3 writers=1,2,4`
 //! ```
 
 #[path = "../tests/report_support/mod.rs"]
@@ -28,6 +30,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let out = Path::new(args.get(1).map_or("reports/sample", String::as_str));
+    if kind == "sweep-threads" {
+        let (Some(file), Some(to), Some(repeat)) = (args.get(1), args.get(2), args.get(3)) else {
+            return Err(
+                "usage: report_sample sweep-threads SCENARIO OUT REPEAT VARY [VARY]".into(),
+            );
+        };
+        let text = std::fs::read_to_string(file)?;
+        let spec = SweepSpec::parse(&args[4..], repeat.parse()?)?;
+        let engine = retrylab::engine::EngineKind::Threads;
+        let outcome = sweep::run_sweep(
+            &text,
+            file,
+            &spec,
+            &SweepOptions {
+                out: Path::new(to).join("sweep"),
+                parallel: false,
+                progress: true,
+                engine: engine.name().into(),
+                stop: None,
+            },
+            &|s| retrylab::engine::run(s, engine, &retrylab::engine::RunOptions::default()),
+        )?;
+        println!("ran {}, resumed {}", outcome.ran, outcome.skipped);
+        let files = report::write_report(&ReportInput::Sweep(outcome.data), Path::new(to))?;
+        println!("wrote {}", files.html.display());
+        return Ok(());
+    }
     let input = match kind {
         "run" => ReportInput::Runs(vec![report_support::two_pool_results()]),
         "sweep" | "sweep2" => {

@@ -191,3 +191,42 @@ fn legend_colour(svg: &str, label: &str) -> Option<String> {
             .flatten()
     })
 }
+
+#[test]
+fn a_simulated_run_shows_its_store_queue_over_time() {
+    let text = r#"
+name = "sim-queue"
+seed = 5
+[run]
+actors = 2
+duration = "20ms"
+window = "2ms"
+[sim]
+capacity = 1
+service_time = { kind = "constant", value = "5us" }
+[[pools]]
+name = "storm"
+writers = 16
+policy = "immediate"
+"#;
+    let scenario = retrylab::workload::scenario::Scenario::from_toml(text, "sim.toml").unwrap();
+    let r = retrylab::engine::run(
+        &scenario,
+        retrylab::engine::EngineKind::Sim,
+        &retrylab::engine::RunOptions::default(),
+    )
+    .unwrap();
+    let sim = r.sim.as_ref().expect("the simulator reports its store");
+    assert!(sim.max_queue_length > 0);
+    let dir = tempfile::tempdir().unwrap();
+    let files = report::write_report(&ReportInput::Runs(vec![r]), dir.path()).unwrap();
+    let series = files
+        .charts
+        .iter()
+        .find(|c| c.svg.ends_with("time-series.svg"))
+        .unwrap();
+    let svg = std::fs::read_to_string(&series.svg).unwrap();
+    assert!(svg.contains("store queue (calls)"), "no queue panel");
+    let md = std::fs::read_to_string(&files.markdown).unwrap();
+    assert!(md.contains("simulated store") && md.contains("longest queue"));
+}

@@ -110,6 +110,22 @@ pub fn run_facts(r: &Results) -> Table {
     for (k, v) in facts {
         t.push(None, vec![k.to_owned(), v]);
     }
+    if let Some(sim) = &r.sim {
+        t.push(
+            None,
+            vec![
+                "simulated store".into(),
+                format!(
+                    "capacity {}, longest queue {}, utilisation {}, {} events simulated",
+                    sim.capacity
+                        .map_or_else(|| "unlimited".to_owned(), |c| c.to_string()),
+                    sim.max_queue_length,
+                    fmt_pct(sim.store_utilisation),
+                    sim.events_processed
+                ),
+            ],
+        );
+    }
     if let Some(w) = &r.wait_overshoot {
         t.push(
             None,

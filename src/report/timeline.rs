@@ -56,6 +56,17 @@ impl TimeSeries<'_> {
     }
 }
 
+impl TimeSeries<'_> {
+    /// The simulated store's queue length per window, when the run has one worth drawing.
+    fn queue(&self) -> Option<&[u64]> {
+        let q = &self.results.sim.as_ref()?.queue_length_per_window;
+        q.iter().any(|&n| n > 0).then_some(q.as_slice())
+    }
+}
+
+/// The colour of store-wide series (not a pool's).
+const STORE_INK: RGBColor = RGBColor(0x55, 0x55, 0x55);
+
 impl Chart for TimeSeries<'_> {
     fn file_stem(&self) -> String {
         format!("{}time-series", self.prefix)
@@ -66,7 +77,8 @@ impl Chart for TimeSeries<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        (1000, 180 + 230 * self.panels().len() as u32)
+        let panels = self.panels().len() + usize::from(self.queue().is_some());
+        (1000, 180 + 230 * panels as u32)
     }
 
     fn draw<DB: DrawingBackend>(
@@ -102,6 +114,11 @@ impl Chart for TimeSeries<'_> {
                 label: pool_label(&p.name, &p.policy),
                 line: true,
             })
+            .chain(self.queue().map(|_| LegendEntry {
+                color: STORE_INK,
+                label: "store queue, longest in window (simulated)".into(),
+                line: true,
+            }))
             .chain((warmup_x > 0.0).then(|| LegendEntry {
                 color: RGBColor(0xDD, 0xDD, 0xDD),
                 label: "warm-up (not in the figures)".into(),
@@ -111,9 +128,47 @@ impl Chart for TimeSeries<'_> {
         let area = titled(area, &self.title())?;
         let area = with_legend(&area, &entries)?;
         let panels = self.panels();
-        let cells = area.split_evenly((panels.len(), 1));
+        let queue = self.queue();
+        let rows = panels.len() + usize::from(queue.is_some());
+        let cells = area.split_evenly((rows, 1));
+        let x_desc = format!(
+            "time since start ({}); windows of {}",
+            axis.symbol,
+            super::style::fmt_ns(r.window_ns as f64)
+        );
+        if let (Some(q), Some(cell)) = (queue, cells.last()) {
+            let peak = q.iter().take(windows).copied().max().unwrap_or(0) as f64;
+            let mut chart = ChartBuilder::on(cell)
+                .margin(8)
+                .margin_right(24)
+                .x_label_area_size(46)
+                .y_label_area_size(80)
+                .build_cartesian_2d(0.0..end_x, 0.0..(peak * 1.1).max(1.0))
+                .map_err(fail)?;
+            chart
+                .configure_mesh()
+                .light_line_style(TRANSPARENT)
+                .x_labels(10)
+                .y_labels(5)
+                .x_label_formatter(&|x| fmt_sig(*x))
+                .y_label_formatter(&|y| fmt_si(*y))
+                .y_desc("store queue (calls)")
+                .x_desc(x_desc.as_str())
+                .axis_desc_style(text(DESC_SIZE))
+                .label_style(text(LABEL_SIZE))
+                .draw()
+                .map_err(fail)?;
+            let line = q
+                .iter()
+                .take(windows)
+                .enumerate()
+                .map(|(i, &n)| ((i as f64 + 0.5) * window_x, n as f64));
+            chart
+                .draw_series(LineSeries::new(line, STORE_INK.stroke_width(2)))
+                .map_err(fail)?;
+        }
         for (k, (cell, panel)) in cells.iter().zip(&panels).enumerate() {
-            let last = k + 1 == panels.len();
+            let last = k + 1 == rows;
             let peak = r
                 .pools
                 .iter()
@@ -138,11 +193,7 @@ impl Chart for TimeSeries<'_> {
                 .axis_desc_style(text(DESC_SIZE))
                 .label_style(text(LABEL_SIZE));
             if last {
-                mesh.x_desc(format!(
-                    "time since start ({}); windows of {}",
-                    axis.symbol,
-                    super::style::fmt_ns(r.window_ns as f64)
-                ));
+                mesh.x_desc(x_desc.as_str());
             }
             mesh.draw().map_err(fail)?;
             if warmup_x > 0.0 {

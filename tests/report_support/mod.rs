@@ -76,7 +76,8 @@ pub fn drive(scenario: &Scenario) -> Results {
                     }
                     Action::Save(e) => (Input::Saved(store.save(e)), CALL_NS),
                     Action::Wait(ns) => (Input::Waited, ns),
-                    Action::Done(_) => unreachable!(),
+                    // No client timeouts here, so no read-back; Done starts the next op above.
+                    Action::ReadEventAt { .. } | Action::Done(_) => unreachable!(),
                 };
                 slot.writer.resume(input, now + cost, rec)
             }
@@ -122,6 +123,7 @@ pub fn drive(scenario: &Scenario) -> Results {
         wait_overshoot: None,
         pools,
         integrity: audit(&store, &acknowledged, 0),
+        sim: None,
     }
 }
 
