@@ -91,3 +91,18 @@ fn two_parameters_give_a_heatmap_per_pool_and_figure() {
         "the best cell is not marked"
     );
 }
+
+#[test]
+fn best_points_name_each_pools_best_regime() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = run(&["writers=2,8"], &dir.path().join("sweep"));
+    let table = report::sweep_tables::best_points(&data);
+    assert_eq!(table.rows.len(), 2);
+    // With four actors, eight patient writers commit more per second than two (the driver's
+    // store calls take a fixed virtual microsecond, so more writers keep it busier).
+    let patient = &table.rows[0];
+    assert_eq!(patient[0], "patient");
+    assert!(patient[1].starts_with("writers=8"), "{patient:?}");
+    // Conflicts are fewest with fewer writers.
+    assert!(patient[3].starts_with("writers=2"), "{patient:?}");
+}

@@ -298,6 +298,11 @@ fn sweep_document(
     for line in sweep_tables::tally_lines(&rows) {
         blocks.push(Block::Paragraph(line));
     }
+    blocks.push(Block::Heading(1, "Where each policy does best".into()));
+    blocks.push(Block::Paragraph(
+        "For each pool, the point of the sweep where it does best on each figure, and how many times better that is than its worst point: the regime to run it in.".into(),
+    ));
+    blocks.push(Block::Table(sweep_tables::best_points(data)));
     blocks.push(Block::Heading(1, "Charts".into()));
     if m.params.len() == 1 {
         for metric in Metric::ALL {

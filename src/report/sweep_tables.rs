@@ -170,3 +170,69 @@ pub fn csv(data: &SweepData) -> String {
     }
     text
 }
+
+/// For each pool, the point where it does best on each figure (the regime to run it in), with
+/// the median there and how many times better that is than its worst point.
+pub fn best_points(data: &SweepData) -> Table {
+    let mut t = Table::new(&[
+        "pool",
+        "highest goodput at (× its worst point)",
+        "lowest p99 at (× its worst point)",
+        "fewest conflicts at (× its worst point)",
+    ]);
+    let per_point: Vec<(String, Vec<crate::sweep::stats::PoolStats>)> = data
+        .points
+        .iter()
+        .map(|p| (p.label.clone(), point_stats(p)))
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for (_, stats) in &per_point {
+        for s in stats {
+            if !names.contains(&s.name) {
+                names.push(s.name.clone());
+            }
+        }
+    }
+    for name in names {
+        let mut row = vec![name.clone()];
+        for m in Metric::ALL {
+            let mut values: Vec<(&str, f64)> = per_point
+                .iter()
+                .filter_map(|(label, stats)| {
+                    let s = stats.iter().find(|s| s.name == name)?;
+                    let v = match m {
+                        Metric::Goodput => s.goodput.median,
+                        Metric::P99 => s.p99_ns.median,
+                        Metric::ConflictRate => s.conflict_rate.median,
+                    };
+                    Some((label.as_str(), v))
+                })
+                .collect();
+            // Best first: highest goodput, lowest latency and conflict rate.
+            values.sort_by(|a, b| match m {
+                Metric::Goodput => b.1.total_cmp(&a.1),
+                _ => a.1.total_cmp(&b.1),
+            });
+            let cell = match (values.first(), values.last()) {
+                (Some(best), Some(worst)) => {
+                    let (hi, lo) = match m {
+                        Metric::Goodput => (best.1, worst.1),
+                        _ => (worst.1, best.1),
+                    };
+                    let ratio = if lo > 0.0 {
+                        format!("{}×", super::style::fmt_sig(hi / lo))
+                    } else if hi > 0.0 {
+                        "∞".to_owned()
+                    } else {
+                        "1×".to_owned()
+                    };
+                    format!("{} ({}; {ratio})", best.0, show(m, best.1))
+                }
+                _ => "no figures".to_owned(),
+            };
+            row.push(cell);
+        }
+        t.push(Some(&name), row);
+    }
+    t
+}
