@@ -292,7 +292,7 @@ fn sweep_document(
         "When to use each policy, measured".into(),
     ));
     blocks.push(Block::Paragraph(
-        "At each regime swept, the pool (policy) that wins on each figure, with its median and how many times better it is than the runner-up.".into(),
+        "At each regime swept, the pool (policy) that wins on each figure, with its median and how many times better it is than the runner-up. Pools of one scenario run together and compete for the same actors, so a winner here won against the others' traffic; for each policy alone on the load, sweep with a runner that runs pools in turn (as `retrylab compare` does).".into(),
     ));
     blocks.push(Block::Table(sweep_tables::when_to_use(&rows)));
     for line in sweep_tables::tally_lines(&rows) {

@@ -236,9 +236,22 @@ impl Chart for SweepLines<'_> {
                         chart
                             .draw_series(LineSeries::new(
                                 [(*x, s.min), (*x, s.max)],
-                                color.stroke_width(1),
+                                color.stroke_width(2),
                             ))
                             .map_err(fail)?;
+                        // Caps, 5 px each side, so the bar's ends read as min and max.
+                        for y in [s.min, s.max] {
+                            let (px, py) = chart.plotting_area().map_coordinate(&(*x, y));
+                            let base = area.get_base_pixel();
+                            area.draw(&PathElement::new(
+                                vec![
+                                    (px - base.0 - 5, py - base.1),
+                                    (px - base.0 + 5, py - base.1),
+                                ],
+                                color.stroke_width(2),
+                            ))
+                            .map_err(fail)?;
+                        }
                     }
                 }
             }};
