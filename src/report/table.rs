@@ -193,7 +193,7 @@ pub fn conflict_analysis(r: &Results) -> Table {
             .collect::<Vec<_>>()
             .join(", ");
         let last = a.staleness.len().saturating_sub(1);
-        let stale = a
+        let buckets: Vec<String> = a
             .staleness
             .iter()
             .enumerate()
@@ -205,8 +205,21 @@ pub fn conflict_analysis(r: &Results) -> Table {
                     format!("{s}: {n}")
                 }
             })
+            .collect();
+        // The first buckets carry the story; the full histogram is in results.json.
+        const SHOWN: usize = 8;
+        let mut stale = buckets
+            .iter()
+            .take(SHOWN)
+            .cloned()
             .collect::<Vec<_>>()
             .join(", ");
+        if buckets.len() > SHOWN {
+            stale.push_str(&format!(
+                ", … {} more (results.json)",
+                buckets.len() - SHOWN
+            ));
+        }
         t.push(
             Some(&p.name),
             vec![
