@@ -30,7 +30,7 @@ use crate::metrics::recorder::{Recorder, RecordingWindow};
 use crate::metrics::results::{LatencySummary, Machine, PoolResult, Results, SCHEMA_VERSION};
 use crate::rng::{derive_seed, writer_rng};
 use crate::store::{Event, EventStore};
-use crate::workload::protocol::{Action, Input, PoolPlan, Writer};
+use crate::workload::protocol::{Action, Input, OpEnd, PoolPlan, Writer};
 use crate::workload::scenario::{Arrival, ArrivalProcess, PoolSpec, Scenario};
 
 /// The most writer threads one run may start; beyond it, use the simulated engine.
@@ -332,9 +332,9 @@ fn operation_loop(
             std::panic::resume_unwind(Box::new(InjectedPanic));
         }
         let mut action = writer.begin(intended, now, rec);
-        loop {
+        let end = loop {
             let input = match action {
-                Action::Done(_) => break,
+                Action::Done(end) => break end,
                 Action::ReadVersion(actor) => {
                     let version = store.latest_version(actor);
                     now = clock.now();
@@ -373,8 +373,16 @@ fn operation_loop(
                 },
             };
             action = writer.resume(input, now, rec);
-        }
+        };
         done += 1;
+        // A closed-loop writer does not spin on an open circuit: it pauses, and the wait reads
+        // the clock (a rejection on the first attempt touched no store and read no clock).
+        if gap_ns.is_none() && matches!(end, OpEnd::Rejected(_)) {
+            match waiter.wait_for(spec.rejection_pause.nanos(), stop) {
+                WaitEnd::Reached(t) => now = t,
+                WaitEnd::Stopped => return LoopEnd::Stopped,
+            }
+        }
         if let Some((gap, process)) = gap_ns {
             next_start += match process {
                 ArrivalProcess::Constant => gap,

@@ -286,6 +286,19 @@ pub struct PoolSpec {
     /// Fault injection: the probability that a writer panics at an operation's start.
     #[serde(default, deserialize_with = "probability")]
     pub panic_probability: f64,
+    /// How long a closed-loop writer pauses after a gate (open circuit, empty budget) rejected
+    /// its operation. A real client does not spin on an open circuit, and in virtual time an
+    /// operation that touched nothing would otherwise take no time at all, so the clock could
+    /// not advance to close the circuit again.
+    #[serde(
+        default = "default_rejection_pause",
+        deserialize_with = "positive_duration"
+    )]
+    pub rejection_pause: Duration,
+}
+
+fn default_rejection_pause() -> Duration {
+    Duration(100 * crate::clock::MICROS)
 }
 
 fn default_keys() -> KeyDistribution {

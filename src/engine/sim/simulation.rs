@@ -27,7 +27,7 @@ use crate::metrics::results::{Integrity, PoolResult, SimStats};
 use crate::rng::{WriterRng, writer_rng};
 use crate::store::{Event, EventStore, SaveError};
 use crate::workload::dist::TimeDist;
-use crate::workload::protocol::{Action, Input, PoolPlan, Writer};
+use crate::workload::protocol::{Action, Input, OpEnd, PoolPlan, Writer};
 use crate::workload::scenario::Scenario;
 
 /// Engine streams are derived as pools numbered from here, so they never meet a writer's own.
@@ -69,6 +69,7 @@ struct PoolState {
     arrivals: ArrivalPlan,
     operations: Option<u64>,
     panic_probability: f64,
+    rejection_pause: Nanos,
     panicked: u32,
 }
 
@@ -178,6 +179,7 @@ impl Simulation {
                 arrivals,
                 operations: spec.operations,
                 panic_probability: spec.panic_probability,
+                rejection_pause: spec.rejection_pause.nanos(),
                 panicked: 0,
             });
         }
@@ -303,7 +305,7 @@ impl Simulation {
                         .push(now.saturating_add(ns), EventKind::WaitDone, w as u32, 0);
                     return;
                 }
-                Action::Done(_) => match self.next_op(w, now) {
+                Action::Done(end) => match self.next_op(w, now, end) {
                     Some(next) => {
                         action = next;
                         continue;
@@ -322,7 +324,7 @@ impl Simulation {
     }
 
     /// After an operation ends: the next one now, later (scheduled), or none.
-    fn next_op(&mut self, w: usize, now: Nanos) -> Option<Action> {
+    fn next_op(&mut self, w: usize, now: Nanos, end: OpEnd) -> Option<Action> {
         let sw = &mut self.writers[w];
         sw.ops_done += 1;
         let pool = &self.pools[sw.pool as usize];
@@ -331,6 +333,7 @@ impl Simulation {
             return None;
         }
         let intended = match pool.arrivals {
+            ArrivalPlan::Closed if matches!(end, OpEnd::Rejected(_)) => now + pool.rejection_pause,
             ArrivalPlan::Closed => now,
             open => {
                 sw.next_intended += open.gap(sw.proto.rng());
