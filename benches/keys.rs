@@ -13,7 +13,7 @@ fn samplers(c: &mut Criterion) {
     let mut group = c.benchmark_group("key_sample");
     group.throughput(Throughput::Elements(1));
     let distributions = [
-        ("uniform", KeyDistribution::Uniform),
+        ("uniform", KeyDistribution::Uniform {}),
         (
             "hotspot-0.2-0.8",
             KeyDistribution::Hotspot {

@@ -166,7 +166,7 @@ fn latest_version(c: &mut Criterion) {
     for kind in StoreKind::ALL {
         let store = filled(kind, ACTORS, 2);
         for threads in thread_counts() {
-            let keys = keys(KeyDistribution::Uniform, threads);
+            let keys = keys(KeyDistribution::Uniform {}, threads);
             group.bench_function(BenchmarkId::new(kind.name(), threads), |b| {
                 b.iter_custom(|iters| {
                     run_threads(threads, iters, |t, i| {
@@ -227,7 +227,7 @@ fn print_bytes_per_event() {
 fn main() {
     print_bytes_per_event();
     let mut c = Criterion::default().configure_from_args();
-    appends(&mut c, "append_uniform", KeyDistribution::Uniform);
+    appends(&mut c, "append_uniform", KeyDistribution::Uniform {});
     appends(
         &mut c,
         "append_zipf_0.99",

@@ -35,6 +35,17 @@ const BAD: &[(&str, Option<u32>, &str)] = &[
     ),
     ("malformed-toml.toml", Some(2), "[run"),
     ("mix-without-weight.toml", Some(8), "mix"),
+    (
+        "misspelled-key-field.toml",
+        Some(8),
+        "unknown field `scramble`",
+    ),
+    (
+        "field-on-fieldless-backoff.toml",
+        Some(9),
+        "unknown field `base`",
+    ),
+    ("rate-on-closed-loop.toml", Some(8), "unknown field `rate`"),
     ("negative-sigma.toml", Some(8), "sigma"),
     ("open-rate-zero.toml", Some(9), "open-loop rate = 0"),
     ("never-ends.toml", None, "duration"),

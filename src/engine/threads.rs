@@ -282,7 +282,7 @@ fn operation_loop(
     };
     // Open loop: each writer carries an equal share of the pool's rate.
     let gap_ns = match spec.arrival {
-        Arrival::Closed => None,
+        Arrival::Closed {} => None,
         Arrival::Open { rate, process } => Some((
             f64::from(spec.writers) * 1e9 / rate.max(f64::MIN_POSITIVE),
             process,

@@ -140,9 +140,10 @@ mod named {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BackoffSpec {
     /// No retry: fail fast on the first conflict.
-    None,
+    // `{}` rather than unit variants: serde rejects unknown fields only in struct variants.
+    None {},
     /// Retry at once.
-    Immediate,
+    Immediate {},
     /// The same delay every retry.
     Constant {
         /// The delay (zero allowed).
@@ -243,8 +244,8 @@ impl BackoffSpec {
     /// The kind's name as written in TOML.
     pub fn kind(&self) -> &'static str {
         match self {
-            BackoffSpec::None => "none",
-            BackoffSpec::Immediate => "immediate",
+            BackoffSpec::None {} => "none",
+            BackoffSpec::Immediate {} => "immediate",
             BackoffSpec::Constant { .. } => "constant",
             BackoffSpec::Linear { .. } => "linear",
             BackoffSpec::Exponential { .. } => "exponential",
@@ -560,7 +561,7 @@ impl PolicySpec {
             ))
         };
         Ok(match &self.backoff {
-            BackoffSpec::None | BackoffSpec::Immediate => shaped(DelayShape::Immediate, None),
+            BackoffSpec::None {} | BackoffSpec::Immediate {} => shaped(DelayShape::Immediate, None),
             BackoffSpec::Constant { delay } => {
                 shaped(DelayShape::Constant { delay: delay.0 }, None)
             }
@@ -868,7 +869,7 @@ impl PolicySpec {
         }
         let deadline_ns = self.deadline.map(|d| positive("deadline", d)).transpose()?;
         let rules = RetryRules {
-            retry_conflicts: !matches!(self.backoff, BackoffSpec::None),
+            retry_conflicts: !matches!(self.backoff, BackoffSpec::None {}),
             max_retries,
             deadline_ns,
             refresh: self.refresh,

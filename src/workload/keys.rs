@@ -24,10 +24,11 @@ use crate::store::ActorId;
 
 /// How operations pick their actor among a fixed set of `actors` ids `0..actors`.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum KeyDistribution {
     /// Every actor equally likely.
-    Uniform,
+    // `{}` rather than a unit variant: serde rejects unknown fields only in struct variants.
+    Uniform {},
     /// Zipf: the actor of rank `r` (from 0) has probability proportional to `1 / (r + 1)^exponent`.
     Zipf {
         /// Skew, from 0 (uniform) to 10; YCSB uses 0.99.
@@ -47,7 +48,7 @@ pub enum KeyDistribution {
         op_fraction: f64,
     },
     /// Every operation on actor 0: the worst case for conflicts.
-    HotActor,
+    HotActor {},
     /// YCSB's "latest" on a fixed actor set: zipf over recency, where the most recently created
     /// actor is the one with the highest id. Actor `actors - 1 - r` gets probability
     /// proportional to `1 / (r + 1)^exponent`.
@@ -102,7 +103,7 @@ impl KeyDistribution {
             return Err(KeyDistributionError::NoActors);
         }
         match *self {
-            KeyDistribution::Uniform | KeyDistribution::HotActor => Ok(()),
+            KeyDistribution::Uniform {} | KeyDistribution::HotActor {} => Ok(()),
             KeyDistribution::Zipf { exponent, .. } | KeyDistribution::Latest { exponent } => {
                 check(exponent, "exponent", 0.0..=10.0, "0 to 10")?;
                 if actors > MAX_TABULATED_ACTORS {
@@ -145,8 +146,8 @@ impl KeyDistribution {
         self.validate(actors)?;
         let n = actors as usize;
         let mut weights = match *self {
-            KeyDistribution::Uniform => vec![1.0; n],
-            KeyDistribution::HotActor => {
+            KeyDistribution::Uniform {} => vec![1.0; n],
+            KeyDistribution::HotActor {} => {
                 let mut w = vec![0.0; n];
                 w[0] = 1.0;
                 w
@@ -281,8 +282,8 @@ impl KeySampler {
     pub fn new(distribution: KeyDistribution, actors: u64) -> Result<Self, KeyDistributionError> {
         distribution.validate(actors)?;
         let sampler = match distribution {
-            KeyDistribution::Uniform => Sampler::Uniform,
-            KeyDistribution::HotActor => Sampler::HotActor,
+            KeyDistribution::Uniform {} => Sampler::Uniform,
+            KeyDistribution::HotActor {} => Sampler::HotActor,
             KeyDistribution::Hotspot {
                 hot_fraction,
                 op_fraction,
@@ -394,8 +395,8 @@ mod tests {
     }
 
     const ALL: [KeyDistribution; 7] = [
-        KeyDistribution::Uniform,
-        KeyDistribution::HotActor,
+        KeyDistribution::Uniform {},
+        KeyDistribution::HotActor {},
         KeyDistribution::Hotspot {
             hot_fraction: 0.2,
             op_fraction: 0.8,
@@ -555,7 +556,7 @@ mod tests {
             Some("op_fraction")
         );
         assert_eq!(
-            KeySampler::new(KeyDistribution::Uniform, 0).err(),
+            KeySampler::new(KeyDistribution::Uniform {}, 0).err(),
             Some(KeyDistributionError::NoActors)
         );
         assert_eq!(

@@ -302,7 +302,7 @@ fn default_rejection_pause() -> Duration {
 }
 
 fn default_keys() -> KeyDistribution {
-    KeyDistribution::Uniform
+    KeyDistribution::Uniform {}
 }
 
 fn default_think() -> TimeDist {
@@ -398,12 +398,12 @@ impl TryFrom<OpMixFields> for OpMix {
 }
 
 /// How operations arrive.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Arrival {
     /// Each writer starts its next operation as soon as the last ends.
-    #[default]
-    Closed,
+    // `{}` rather than a unit variant: serde rejects unknown fields only in struct variants.
+    Closed {},
     /// Operations are scheduled at a target rate for the whole pool, whatever the latency;
     /// latency counts from the scheduled start (coordinated-omission correct).
     Open {
@@ -413,6 +413,12 @@ pub enum Arrival {
         #[serde(default)]
         process: ArrivalProcess,
     },
+}
+
+impl Default for Arrival {
+    fn default() -> Self {
+        Arrival::Closed {}
+    }
 }
 
 /// The spacing of open-loop arrivals.

@@ -27,7 +27,7 @@ impl ArrivalPlan {
     /// The rule of `pool`; a rate that is not a positive finite number is refused.
     pub(super) fn of(pool: &PoolSpec) -> Result<Self, EngineError> {
         match pool.arrival {
-            Arrival::Closed => Ok(ArrivalPlan::Closed),
+            Arrival::Closed {} => Ok(ArrivalPlan::Closed),
             Arrival::Open { rate, process } => {
                 if !(rate.is_finite() && rate > 0.0) {
                     return Err(EngineError::Unsupported(format!(

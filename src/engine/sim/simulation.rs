@@ -565,7 +565,7 @@ fn check_progress(scenario: &Scenario) -> Result<(), EngineError> {
     let store_time = mean(scenario.store.latency) + mean(scenario.sim.service_time);
     for pool in &scenario.pools {
         let spins = pool.operations.is_none()
-            && matches!(pool.arrival, crate::workload::scenario::Arrival::Closed)
+            && matches!(pool.arrival, crate::workload::scenario::Arrival::Closed {})
             && store_time <= 0.0
             && pool.think.mean_ns() <= 0.0;
         if spins {
