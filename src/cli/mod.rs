@@ -6,12 +6,18 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use retrylab::engine::{EngineError, EngineKind};
+use retrylab::report::ReportError;
+use retrylab::sweep::SweepError;
 use retrylab::workload::scenario::ScenarioError;
 
 mod list;
 mod run;
+mod sweep;
 mod table;
 mod validate;
+
+/// Where results and reports go when `--out` is not given.
+pub(crate) const REPORTS_ROOT: &str = "reports";
 
 const LONG_ABOUT: &str = "\
 Measure how retry policies for optimistic-concurrency conflicts behave.
@@ -25,6 +31,8 @@ Examples:
   retrylab compare --seed 7                # the full comparison (under a minute), reproducible
   retrylab run scenarios/hot-actor.toml    # one scenario; prints a table and where results went
   retrylab run scenarios/open-loop.toml --quick --out /tmp/ol
+  retrylab sweep scenarios/hot-actor.toml --vary writers=1,2,4,8 --engine sim
+  retrylab report reports/compare-seed42-…  # redraw charts from saved results
   retrylab validate scenarios/*.toml       # check files without running them
   retrylab list                            # policies, key and time distributions, stores
 
@@ -64,6 +72,33 @@ Examples:
   retrylab run scenarios/remote-store.toml --seed 9 --out /tmp/remote
   retrylab run my.toml --quick             # scaled down to under a second, to check a file")]
     Run(RunArgs),
+    /// Run a scenario at every value of one or two parameters; chart the figures against them.
+    #[command(long_about = "\
+Run a scenario at every value of one or two parameters (any scenario or policy field), each \
+point repeated --repeat times with derived seeds, and draw a report: goodput, conflict rate \
+and p99 against the parameter, one line per pool, with min-max bars over repeats; a heatmap per \
+pool for two parameters; and a table of which policy wins in each regime, and by how much.
+
+Every finished point is saved at once, so an interrupted sweep keeps its work and the same \
+command resumes it. Simulator points run in parallel; threaded points one after another.
+
+Parameters: short names (writers, actors, skew, think, base_delay, cap, max_attempts, \
+breaker_threshold, …) or paths into the scenario (`pools.*.policy.backoff.cap`, `run.actors`).
+Values: lists (`1,2,4,8`), ranges (`1..32 step 4`, `10us..1ms x2`), durations (`50us,100us`).
+
+Examples:
+  retrylab sweep scenarios/hot-actor.toml --vary writers=1,2,4,8,16 --engine sim --repeat 3
+  retrylab sweep scenarios/hot-actor.toml --vary base_delay=1us..64us x4 --vary cap=100us,1ms,10ms --engine sim")]
+    Sweep(sweep::SweepArgs),
+    /// Redraw the report of saved results (a run or a sweep) without rerunning.
+    #[command(long_about = "\
+Redraw the charts, HTML page and Markdown report from saved results: a results.json, a run \
+folder, a folder of run folders (one section each), or a sweep folder. Nothing is rerun.
+
+Examples:
+  retrylab report reports/compare-seed42-20261130-180637
+  retrylab report reports/hot-actor-sweep-writers --out /tmp/report")]
+    Report(sweep::ReportArgs),
     /// Check scenario files without running them.
     #[command(long_about = "\
 Parse and validate scenario files. Prints `ok` per good file, or the error with its line, \
@@ -147,6 +182,10 @@ pub(crate) fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.is::<BadInput>()
             || e.is::<ScenarioError>()
+            || e.downcast_ref::<SweepError>()
+                .is_some_and(|e| !matches!(e, SweepError::Io { .. } | SweepError::Run { .. }))
+            || e.downcast_ref::<ReportError>()
+                .is_some_and(|e| !matches!(e, ReportError::Write { .. }))
             || e.downcast_ref::<EngineError>().is_some_and(|e| {
                 matches!(e, EngineError::Unsupported(_) | EngineError::Keys { .. })
             })
@@ -158,6 +197,8 @@ pub(crate) fn dispatch(cli: Cli, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
     match cli.command {
         Command::Compare(args) => run::compare(args.scenario.as_deref(), &args.opts, stop),
         Command::Run(args) => run::run(&args.file, &args.opts, stop),
+        Command::Sweep(args) => sweep::sweep(&args, stop),
+        Command::Report(args) => sweep::redraw(&args),
         Command::Validate { files } => validate::validate(&files),
         Command::List => {
             list::list();

@@ -11,14 +11,12 @@ use retrylab::metrics::output::{default_run_dir, write_run};
 use retrylab::metrics::results::Results;
 use retrylab::workload::scenario::Scenario;
 
-use super::RunOpts;
+use super::sweep::print_report;
 use super::table::{format_ns, pool_table};
+use super::{REPORTS_ROOT, RunOpts};
 
 /// The built-in comparison: the seed's five patterns and the baselines on one contended load.
 const COMPARE_SCENARIO: &str = include_str!("../../scenarios/compare.toml");
-
-/// Where results go when `--out` is not given.
-const REPORTS_ROOT: &str = "reports";
 
 /// Applies `--seed` and `--quick`.
 fn prepare(mut scenario: Scenario, opts: &RunOpts) -> Scenario {
@@ -105,6 +103,12 @@ fn finish(out: &RunOutput, dir: Option<&Path>) -> anyhow::Result<()> {
     let folder = write_run(&dir, r, &out.op_latency)
         .with_context(|| format!("writing the results folder {}", dir.display()))?;
     println!("results: {}", folder.results.display());
+    let report = retrylab::report::write_report(
+        &retrylab::report::ReportInput::Runs(vec![r.clone()]),
+        &folder.dir.join("report"),
+    )
+    .context("drawing the run's report")?;
+    print_report(&report);
     if !r.integrity.ok {
         for p in &r.integrity.problems {
             eprintln!("audit: {p}");

@@ -210,6 +210,8 @@ impl Chart for SweepLines<'_> {
                     // Ticks go exactly on the swept values (drawn below).
                     .disable_x_mesh()
                     .x_labels(0)
+                    // A log axis still draws one key point of its own: blank it too.
+                    .x_label_formatter(&|_| String::new())
                     .y_label_formatter(&|y| fmt_si(*y))
                     .x_desc(ax.desc.as_str())
                     .y_desc(y_desc.as_str())
