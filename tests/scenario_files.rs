@@ -1,8 +1,5 @@
-//! Every ready scenario in scenarios/ parses and validates, so none can rot.
-//!
-//! The files name the real policy presets and key distributions (zipf, hotspot, hot-actor,
-//! exponential-full-jitter, ...); on a branch where those are still stubs this test fails, by
-//! design, until the policy and key libraries are merged.
+//! Every ready scenario in scenarios/, and the one the README shows, parses and validates, so
+//! none can rot.
 
 use std::path::Path;
 
@@ -30,5 +27,19 @@ fn every_ready_scenario_validates() {
             "{} starts with the question it answers",
             f.display()
         );
+    }
+}
+
+#[test]
+fn the_readme_scenario_validates() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README shows a scenario in a ```toml block");
+    if let Err(e) = Scenario::from_toml(block, "README.md") {
+        panic!("{e}");
     }
 }
