@@ -2,7 +2,9 @@
 //! per-writer recorder, a clock read per step) against a bare store loop (`latest_version` +
 //! `save`, nothing recorded), single thread, same store kind, same key distribution, in the same
 //! run. The target is that the two stay within 10% of each other, so the figures describe the
-//! store and the policy, not the harness.
+//! store and the policy, not the harness. Two more rows split the difference: the same loop
+//! with the recorder idle (what recording itself costs), and with the clock frozen (what the
+//! clock reads cost).
 //!
 //! `cargo bench --bench recording -- --warm-up-time 1 --measurement-time 2`
 
@@ -63,12 +65,15 @@ fn bare(iters: u64) -> Duration {
 /// loop's next operation starts at the previous one's end; a zero wait reads no clock). With
 /// `frozen`, the clock is never read (time stands still), which isolates the protocol and
 /// recorder from the clock.
-fn instrumented(iters: u64, plan: &Arc<PoolPlan>, frozen: bool) -> Duration {
+///
+/// With `recording` false, every operation counts as warm-up (the warm-up never ends), so the
+/// recorder skips its histograms and counters: the same loop, minus what recording costs.
+fn instrumented(iters: u64, plan: &Arc<PoolPlan>, frozen: bool, recording: bool) -> Duration {
     let store = fresh_store();
     let clock = MonotonicClock::start();
     let read = |now: u64| if frozen { now } else { clock.now() };
     let mut rec = Recorder::new(RecordingWindow {
-        warmup_end_ns: 0,
+        warmup_end_ns: if recording { 0 } else { u64::MAX },
         window_ns: 100_000_000,
     });
     let mut writer = Writer::new(plan.clone(), 0, writer_rng(1, 0, 0));
@@ -119,10 +124,13 @@ fn recording(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("bare_store_loop", |b| b.iter_custom(bare));
     group.bench_function("instrumented_loop", |b| {
-        b.iter_custom(|iters| instrumented(iters, &plan, false))
+        b.iter_custom(|iters| instrumented(iters, &plan, false, true))
+    });
+    group.bench_function("protocol_loop_not_recording", |b| {
+        b.iter_custom(|iters| instrumented(iters, &plan, false, false))
     });
     group.bench_function("instrumented_loop_frozen_clock", |b| {
-        b.iter_custom(|iters| instrumented(iters, &plan, true))
+        b.iter_custom(|iters| instrumented(iters, &plan, true, true))
     });
     group.bench_function("two_clock_reads", |b| b.iter_custom(two_clock_reads));
     group.finish();
