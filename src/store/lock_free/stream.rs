@@ -9,16 +9,17 @@
 //! Invariants the `unsafe` below relies on:
 //! - a non-null directory or segment pointer points to a live, fully initialised directory or
 //!   slice of `segment_len(k)` slots, installed once by CAS and freed only by `Drop`;
-//! - a non-null slot points to a live event boxed by `append`, written once before its
-//!   publication and freed only by `Drop`; slots are never cleared or overwritten while the
-//!   stream lives (so no ABA);
+//! - a non-null slot points to a live event cell of the store's arena (see `arena`), written
+//!   before its publication, never written after it and freed only when the store drops; slots
+//!   are never cleared or overwritten while the stream lives (so no ABA);
 //! - slot `i` is filled only after slot `i - 1` was observed filled, so filled slots form a
 //!   prefix (the stream is gapless).
 
 use std::ptr;
 
+use super::arena::{Arena, EventCell};
 use crate::store::{ActorId, Event, Version};
-use crate::sync::{AtomicPtr, AtomicU64, Ordering, Published};
+use crate::sync::{AtomicPtr, AtomicU64, Ordering};
 
 /// Slots inside the header: with the actor, the hint and the directory pointer, 56 of its 64 bytes.
 #[cfg(not(loom))]
@@ -61,26 +62,10 @@ fn locate(index: u64) -> (usize, usize) {
 }
 
 /// A slot: null until it points to its published event.
-type Slot = AtomicPtr<Published<Event>>;
+type Slot = AtomicPtr<EventCell>;
 
 fn empty_slot() -> Slot {
     AtomicPtr::new(ptr::null_mut())
-}
-
-/// Frees the events of `slots`.
-///
-/// # Safety
-///
-/// The caller has exclusive access to the slots, and every non-null slot came from
-/// `Box::into_raw` in `append` and is freed nowhere else.
-unsafe fn free_events(slots: &[Slot]) {
-    for slot in slots {
-        let event = slot.load(Ordering::Acquire);
-        if !event.is_null() {
-            // SAFETY: guaranteed by the caller (see above).
-            drop(unsafe { Box::from_raw(event) });
-        }
-    }
 }
 
 /// Appends the events of `slots` to `out` up to the first empty slot; `false` if it met one.
@@ -91,10 +76,10 @@ fn push_filled(slots: &[Slot], out: &mut Vec<Event>) -> bool {
         if event.is_null() {
             return false;
         }
-        // SAFETY: a non-null slot points to a live event, written before its Release
-        // publication (which our Acquire load synchronises with), never mutated and freed only
-        // in Drop.
-        out.push(unsafe { (*event).get() });
+        // SAFETY: a non-null slot points to a live arena cell, written before its Release
+        // publication (which our Acquire load synchronises with), never written after it and
+        // freed only when the store drops.
+        out.push(unsafe { (*event).read() });
     }
     true
 }
@@ -184,11 +169,8 @@ impl Drop for Directory {
             }
             // SAFETY: `&mut self` means no other thread can reach this directory; a non-null
             // segment pointer came from `Box::into_raw` of a `segment_len(k)`-slot slice in
-            // `segment_or_grow` and is freed only here, once; so are its events.
-            unsafe {
-                let segment = Box::from_raw(ptr::slice_from_raw_parts_mut(base, segment_len(k)));
-                free_events(&segment);
-            }
+            // `segment_or_grow` and is freed only here, once. (Its events live in the arena.)
+            drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(base, segment_len(k))) });
         }
     }
 }
@@ -315,8 +297,8 @@ impl Stream {
     }
 
     /// Appends `event` (whose `version` is at least 1) if its predecessor is stored and its own
-    /// slot is free.
-    pub(super) fn append(&self, event: Event) -> AppendOutcome {
+    /// slot is free; the event goes into a cell of `arena`, the store's.
+    pub(super) fn append(&self, event: Event, arena: &Arena) -> AppendOutcome {
         debug_assert!(event.version >= 1, "the façade rejects version 0");
         let index = event.version - 1;
         if index >= CAPACITY || (index >= 1 && !self.is_filled(index - 1)) {
@@ -326,27 +308,26 @@ impl Stream {
             };
         }
         let slot = self.slot_or_grow(index);
-        // Cheap early exit for the common stale case: no allocation when the slot is taken.
+        // Cheap early exit for the common stale case: no cell written when the slot is taken.
         if !slot.load(Ordering::Relaxed).is_null() {
             return AppendOutcome::Conflict {
                 current: self.latest_version(),
             };
         }
-        let boxed = Box::into_raw(Box::new(Published::new(event)));
-        // Release publishes the event's fields with the pointer: a reader that Acquire-loads the
-        // slot sees a complete event. Failure needs no ordering: we only learn "taken".
-        match slot.compare_exchange(ptr::null_mut(), boxed, Ordering::Release, Ordering::Relaxed) {
-            Ok(_) => {
-                self.raise_hint(event.version);
-                AppendOutcome::Committed
-            }
-            Err(_) => {
-                // SAFETY: `boxed` came from `Box::into_raw` above and the CAS failed, so it was
-                // never published: we are its only owner.
-                drop(unsafe { Box::from_raw(boxed) });
-                AppendOutcome::Conflict {
-                    current: self.latest_version(),
-                }
+        // The arena writes the event into a cell only this thread can reach, then this one CAS
+        // claims the version and publishes the cell. Release publishes the event's fields with
+        // the pointer: a reader that Acquire-loads the slot sees a complete event. Failure needs
+        // no ordering: we only learn "taken", and the arena keeps the unseen cell for reuse.
+        let committed = arena.publish(event, |cell| {
+            slot.compare_exchange(ptr::null_mut(), cell, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+        });
+        if committed {
+            self.raise_hint(event.version);
+            AppendOutcome::Committed
+        } else {
+            AppendOutcome::Conflict {
+                current: self.latest_version(),
             }
         }
     }
@@ -388,23 +369,19 @@ impl Stream {
         }
     }
 
-    /// Heap bytes held beyond the header (which the index table holds): the directory, the
-    /// segments and the boxed events.
+    /// Heap bytes held beyond the header (which the index table holds): the directory and the
+    /// segments (the events are the arena's).
     pub(super) fn heap_bytes_beyond_header(&self) -> usize {
         self.directory().map_or(0, Directory::heap_bytes)
-            + self.latest_version() as usize * std::mem::size_of::<Published<Event>>()
     }
 }
 
 impl Drop for Stream {
     fn drop(&mut self) {
-        // SAFETY: `&mut self`: nobody else can reach the inline slots, whose events came from
-        // `append`'s `Box::into_raw` and are freed only here.
-        unsafe { free_events(&self.inline) };
         let directory = self.directory.load(Ordering::Acquire);
         if !directory.is_null() {
             // SAFETY: installed once from `Box::into_raw` in `directory_or_grow`, freed only
-            // here; its own Drop frees its segments and their events.
+            // here; its own Drop frees its segments.
             drop(unsafe { Box::from_raw(directory) });
         }
     }
@@ -447,17 +424,17 @@ mod tests {
 
     #[test]
     fn appends_cross_segment_boundaries_in_order() {
-        let stream = Stream::new(7);
+        let (stream, arena) = (Stream::new(7), Arena::new());
         for v in 1..=100 {
-            assert_eq!(stream.append(event(v)), AppendOutcome::Committed);
+            assert_eq!(stream.append(event(v), &arena), AppendOutcome::Committed);
             assert_eq!(stream.latest_version(), v);
         }
         assert_eq!(
-            stream.append(event(50)),
+            stream.append(event(50), &arena),
             AppendOutcome::Conflict { current: 100 }
         );
         assert_eq!(
-            stream.append(event(102)),
+            stream.append(event(102), &arena),
             AppendOutcome::Conflict { current: 100 }
         );
         let mut out = Vec::new();
