@@ -189,7 +189,7 @@ mod cursors {
 
     /// Cursors per thread, picked by store id (direct-mapped): a thread can alternate between
     /// this many live stores without wasting blocks.
-    const CACHE_WAYS: usize = 4;
+    pub(super) const CACHE_WAYS: usize = 4;
 
     /// The next store id. A plain std atomic: ids are not part of the append protocol.
     static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -261,5 +261,80 @@ mod cursors {
                 result
             })
             .ok()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::store::{EventStore, LockFreeStore, ShardCount};
+
+    fn event(actor: u64, version: u64) -> Event {
+        Event {
+            actor,
+            version,
+            event_type: 0,
+            payload: actor * 1_000 + version,
+            timestamp_ns: 0,
+        }
+    }
+
+    #[test]
+    fn a_lost_publication_leaves_its_cell_for_the_next_and_a_won_one_moves_on() {
+        let arena = Arena::new();
+        let lost = std::cell::Cell::new(ptr::null_mut());
+        assert!(!arena.publish(event(1, 1), |cell| {
+            lost.set(cell);
+            false
+        }));
+        let won = std::cell::Cell::new(ptr::null_mut());
+        assert!(arena.publish(event(1, 2), |cell| {
+            won.set(cell);
+            true
+        }));
+        assert_eq!(won.get(), lost.get(), "an unpublished cell is reused");
+        // SAFETY: published above (by this thread: no other thread to synchronise with).
+        assert_eq!(unsafe { (*won.get()).read() }, event(1, 2));
+        let next = std::cell::Cell::new(ptr::null_mut());
+        assert!(arena.publish(event(1, 3), |cell| {
+            next.set(cell);
+            true
+        }));
+        assert_ne!(
+            next.get(),
+            won.get(),
+            "a published cell is never handed out again"
+        );
+        // SAFETY: as above.
+        assert_eq!(unsafe { (*won.get()).read() }, event(1, 2));
+    }
+
+    #[test]
+    fn a_thread_interleaving_many_stores_and_dropping_some_keeps_every_event() {
+        // More stores than cache ways, appends interleaved one by one and past block
+        // boundaries, with stores dropped and new ones created (fresh ids) on the way.
+        let build = || LockFreeStore::with_shards(ShardCount::new(1).unwrap(), 4);
+        let mut stores: Vec<LockFreeStore> =
+            (0..cursors::CACHE_WAYS + 2).map(|_| build()).collect();
+        let per_store = BLOCK_EVENTS as u64 + 40;
+        for round in 0..3 {
+            for version in 1..=per_store {
+                for (actor, store) in stores.iter().enumerate() {
+                    store.save(event(actor as u64, version)).unwrap();
+                }
+            }
+            for (actor, store) in stores.iter().enumerate() {
+                let actor = actor as u64;
+                let expected: Vec<Event> = (1..=per_store).map(|v| event(actor, v)).collect();
+                assert_eq!(store.events(actor, 1), expected, "round {round}");
+            }
+            // Drop half the stores and replace them: their cursors must never be followed.
+            for store in stores.iter_mut().step_by(2) {
+                *store = build();
+            }
+            for store in stores.iter_mut().skip(1).step_by(2) {
+                *store = build();
+            }
+        }
     }
 }

@@ -21,7 +21,8 @@ use super::arena::{Arena, EventCell};
 use crate::store::{ActorId, Event, Version};
 use crate::sync::{AtomicPtr, AtomicU64, Ordering};
 
-/// Slots inside the header: with the actor, the hint and the directory pointer, 56 of its 64 bytes.
+/// Slots inside the header: with the actor, the hint, the first segment and the directory
+/// pointers, all 64 of its bytes.
 #[cfg(not(loom))]
 const INLINE: usize = 4;
 /// log2 of the first segment's slot count.
@@ -96,10 +97,63 @@ pub(super) enum AppendOutcome {
     },
 }
 
-/// The segments past the inline slots. Allocated when a stream outgrows its header.
+/// The slots of segment `k` behind `pointer`, if it has been installed.
+#[inline]
+fn load_segment(pointer: &AtomicPtr<Slot>, k: usize) -> Option<&[Slot]> {
+    // Acquire pairs with the Release of the installing CAS: the slots' initialisation (all
+    // null) is visible before we read them.
+    let base = pointer.load(Ordering::Acquire);
+    if base.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null segment pointer points to a live, initialised slice of
+    // `segment_len(k)` slots that is freed only by its owner's `Drop`, which needs `&mut`.
+    Some(unsafe { std::slice::from_raw_parts(base, segment_len(k)) })
+}
+
+/// Segment `k` behind `pointer`, allocating and installing it if it is missing.
+fn install_segment(pointer: &AtomicPtr<Slot>, k: usize) -> &[Slot] {
+    if let Some(segment) = load_segment(pointer, k) {
+        return segment;
+    }
+    let len = segment_len(k);
+    let fresh: Box<[Slot]> = (0..len).map(|_| empty_slot()).collect();
+    let fresh = Box::into_raw(fresh) as *mut Slot;
+    // Release publishes the initialised slots; Acquire on failure sees the winner's.
+    match pointer.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+        // SAFETY: we just installed `fresh`, a live slice of `len` slots, freed only in Drop.
+        Ok(_) => unsafe { std::slice::from_raw_parts(fresh, len) },
+        Err(winner) => {
+            // SAFETY: `fresh` came from `Box::into_raw` of a `len`-slot slice above and was
+            // never shared (the CAS failed), so we still own it.
+            drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(fresh, len)) });
+            // SAFETY: `winner` is non-null (the CAS failed against it) and, like every
+            // installed segment, live until Drop.
+            unsafe { std::slice::from_raw_parts(winner, len) }
+        }
+    }
+}
+
+/// Frees segment `k` behind `pointer`, if installed.
+///
+/// # Safety
+///
+/// The caller has exclusive access (it is dropping the pointer's owner), and a non-null
+/// pointer came from `install_segment` for the same `k` and is freed nowhere else.
+unsafe fn free_segment(pointer: &AtomicPtr<Slot>, k: usize) {
+    let base = pointer.load(Ordering::Acquire);
+    if !base.is_null() {
+        // SAFETY: guaranteed by the caller; the slice is `segment_len(k)` slots from
+        // `Box::into_raw`. (The events the slots point to live in the arena.)
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(base, segment_len(k))) });
+    }
+}
+
+/// The segments after the first (which the header holds). Allocated when a stream outgrows
+/// its header and first segment.
 struct Directory {
-    /// Segment `k` points to the first of `segment_len(k)` slots, or is null until needed.
-    segments: [AtomicPtr<Slot>; SEGMENTS],
+    /// Entry `k - 1` points to segment `k`'s first slot, or is null until needed.
+    segments: [AtomicPtr<Slot>; SEGMENTS - 1],
 }
 
 impl Directory {
@@ -108,69 +162,14 @@ impl Directory {
             segments: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         }
     }
-
-    /// The slots of segment `k`, if it has been allocated.
-    #[inline]
-    fn segment(&self, k: usize) -> Option<&[Slot]> {
-        // Acquire pairs with the Release of the installing CAS: the slots' initialisation
-        // (all null) is visible before we read them.
-        let base = self.segments[k].load(Ordering::Acquire);
-        if base.is_null() {
-            return None;
-        }
-        // SAFETY: a non-null segment pointer points to a live, initialised slice of
-        // `segment_len(k)` slots that is freed only in `Drop`, which needs `&mut self`.
-        Some(unsafe { std::slice::from_raw_parts(base, segment_len(k)) })
-    }
-
-    /// Segment `k`, allocating and installing it if it is missing.
-    fn segment_or_grow(&self, k: usize) -> &[Slot] {
-        if let Some(segment) = self.segment(k) {
-            return segment;
-        }
-        let len = segment_len(k);
-        let fresh: Box<[Slot]> = (0..len).map(|_| empty_slot()).collect();
-        let fresh = Box::into_raw(fresh) as *mut Slot;
-        // Release publishes the initialised slots; Acquire on failure sees the winner's.
-        match self.segments[k].compare_exchange(
-            ptr::null_mut(),
-            fresh,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            // SAFETY: we just installed `fresh`, a live slice of `len` slots, freed only in Drop.
-            Ok(_) => unsafe { std::slice::from_raw_parts(fresh, len) },
-            Err(winner) => {
-                // SAFETY: `fresh` came from `Box::into_raw` of a `len`-slot slice above and was
-                // never shared (the CAS failed), so we still own it.
-                drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(fresh, len)) });
-                // SAFETY: `winner` is non-null (the CAS failed against it) and, like every
-                // installed segment, live until Drop.
-                unsafe { std::slice::from_raw_parts(winner, len) }
-            }
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + (0..SEGMENTS)
-                .filter(|&k| self.segment(k).is_some())
-                .map(|k| segment_len(k) * std::mem::size_of::<Slot>())
-                .sum::<usize>()
-    }
 }
 
 impl Drop for Directory {
     fn drop(&mut self) {
-        for k in 0..SEGMENTS {
-            let base = self.segments[k].load(Ordering::Acquire);
-            if base.is_null() {
-                continue;
-            }
-            // SAFETY: `&mut self` means no other thread can reach this directory; a non-null
-            // segment pointer came from `Box::into_raw` of a `segment_len(k)`-slot slice in
-            // `segment_or_grow` and is freed only here, once. (Its events live in the arena.)
-            drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(base, segment_len(k))) });
+        for (i, pointer) in self.segments.iter().enumerate() {
+            // SAFETY: `&mut self`: no other thread can reach this directory; entry `i` holds
+            // segment `i + 1`, installed by `install_segment` and freed only here.
+            unsafe { free_segment(pointer, i + 1) };
         }
     }
 }
@@ -191,7 +190,10 @@ pub(super) struct Stream {
     committed_hint: AtomicU64,
     /// Versions 1 to `INLINE`.
     inline: [Slot; INLINE],
-    /// The later versions' segments, or null until the stream outgrows `inline`.
+    /// Segment 0 (the next `BASE` versions), or null until the stream outgrows `inline`. Kept
+    /// in the header so a short stream needs no directory.
+    first_segment: AtomicPtr<Slot>,
+    /// The later segments, or null until the stream outgrows its first segment.
     directory: AtomicPtr<Directory>,
 }
 
@@ -202,6 +204,7 @@ impl Stream {
             actor: AtomicU64::new(actor),
             committed_hint: AtomicU64::new(0),
             inline: std::array::from_fn(|_| empty_slot()),
+            first_segment: AtomicPtr::new(ptr::null_mut()),
             directory: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -264,7 +267,17 @@ impl Stream {
             return None;
         }
         let (k, offset) = locate(index - INLINE as u64);
-        self.directory()?.segment(k).map(|segment| &segment[offset])
+        self.segment(k).map(|segment| &segment[offset])
+    }
+
+    /// Segment `k`, if installed.
+    #[inline]
+    fn segment(&self, k: usize) -> Option<&[Slot]> {
+        if k == 0 {
+            load_segment(&self.first_segment, 0)
+        } else {
+            load_segment(&self.directory()?.segments[k - 1], k)
+        }
     }
 
     /// Slot `index`, allocating its segment if needed (`index < CAPACITY`).
@@ -273,7 +286,12 @@ impl Stream {
             return &self.inline[index as usize];
         }
         let (k, offset) = locate(index - INLINE as u64);
-        &self.directory_or_grow().segment_or_grow(k)[offset]
+        let pointer = if k == 0 {
+            &self.first_segment
+        } else {
+            &self.directory_or_grow().segments[k - 1]
+        };
+        &install_segment(pointer, k)[offset]
     }
 
     /// Whether slot `index` holds an event (Acquire: its contents and every earlier slot's
@@ -353,12 +371,9 @@ impl Stream {
         if index >= CAPACITY {
             return;
         }
-        let Some(directory) = self.directory() else {
-            return;
-        };
         let (mut k, mut offset) = locate(index.saturating_sub(INLINE as u64));
         while k < SEGMENTS {
-            let Some(segment) = directory.segment(k) else {
+            let Some(segment) = self.segment(k) else {
                 return;
             };
             if !push_filled(&segment[offset..], out) {
@@ -372,12 +387,22 @@ impl Stream {
     /// Heap bytes held beyond the header (which the index table holds): the directory and the
     /// segments (the events are the arena's).
     pub(super) fn heap_bytes_beyond_header(&self) -> usize {
-        self.directory().map_or(0, Directory::heap_bytes)
+        let directory = self
+            .directory()
+            .map_or(0, |_| std::mem::size_of::<Directory>());
+        let segments: usize = (0..SEGMENTS)
+            .map_while(|k| self.segment(k))
+            .map(std::mem::size_of_val)
+            .sum();
+        directory + segments
     }
 }
 
 impl Drop for Stream {
     fn drop(&mut self) {
+        // SAFETY: `&mut self`: nobody else can reach the header; the first segment was
+        // installed by `install_segment` for segment 0 and is freed only here.
+        unsafe { free_segment(&self.first_segment, 0) };
         let directory = self.directory.load(Ordering::Acquire);
         if !directory.is_null() {
             // SAFETY: installed once from `Box::into_raw` in `directory_or_grow`, freed only
