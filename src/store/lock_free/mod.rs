@@ -18,8 +18,9 @@ use super::{ActorId, Event, EventStore, SaveError, ShardCount, Version, VersionC
 ///
 /// A stream is an array of pointer-sized slots, null until filled; version `v` lives at slot
 /// `v - 1`. Its header (one 64-byte cache line: the actor id, a committed-version hint, the
-/// first 4 slots and a directory pointer) sits in place in the sharded actor index; later slots
-/// live in segments of 8, 16, 32, … slots behind a lazily installed directory, so nothing ever
+/// first 4 slots, the first segment's pointer and a directory pointer) sits in place in the
+/// sharded actor index; later slots live in segments of 8, 16, 32, … slots (the first reached
+/// from the header, the rest through a lazily installed directory), so nothing ever
 /// moves or is copied. Appending version `v` checks that slot `v - 2` is filled (else the attempt
 /// is too new), writes the event into the appending thread's next free cell of the store's
 /// arena (a cell no other thread can reach), then compare-and-swaps slot `v - 1` from null to

@@ -2,9 +2,10 @@
 //! single compare-and-swap that also claims it.
 //!
 //! Version `v` lives at slot index `v - 1`. The first `INLINE` slots sit in the stream header
-//! itself, which is one cache line, so a short stream costs one allocation and a version read
-//! one line. Later slots live in segments reached through a lazily installed directory: segment
-//! `k` holds `BASE << k` slots and is allocated on first use, so nothing ever moves.
+//! itself, which is one cache line, so a version read of a short stream costs one line. Later
+//! slots live in segments: segment `k` holds `BASE << k` slots and is allocated on first use, so
+//! nothing ever moves. Segment 0's pointer sits in the header too; segments 1 and up are reached
+//! through a lazily installed directory, so a stream of up to `INLINE + BASE` events needs none.
 //!
 //! Invariants the `unsafe` below relies on:
 //! - a non-null directory or segment pointer points to a live, fully initialised directory or
