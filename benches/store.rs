@@ -6,8 +6,9 @@
 //! One *append* is what a writer does: read the actor's version, save `version + 1`, and on a
 //! conflict retry from the conflict's current version until it commits. Multi-threaded figures
 //! use `iter_custom`: threads start on a barrier, each does its share of the iterations, and
-//! the elapsed time runs from the barrier to the last join (thread spawning excluded). Stores are
-//! built fresh, pre-sized, for every sample and dropped outside the timing.
+//! the elapsed time runs from the barrier to the last join (thread spawning excluded); conflict
+//! counts are summed per thread and merged after the timing (no shared counter in the loop).
+//! Stores are built fresh, pre-sized, for every sample and dropped outside the timing.
 //!
 //! `cargo bench --bench store -- --test` runs each benchmark once (CI); real figures:
 //! `cargo bench --bench store -- --warm-up-time 1 --measurement-time 3`.
@@ -65,22 +66,39 @@ fn run_threads<F>(threads: usize, iters: u64, op: F) -> Duration
 where
     F: Fn(usize, u64) + Sync,
 {
+    run_threads_counting(threads, iters, |t, i| {
+        op(t, i);
+        0
+    })
+    .0
+}
+
+/// [`run_threads`] for an `op` that returns a count (conflicts met): each thread sums its own
+/// counts locally (no shared counter on the timed path); returns the time and the total.
+fn run_threads_counting<F>(threads: usize, iters: u64, op: F) -> (Duration, u64)
+where
+    F: Fn(usize, u64) -> u64 + Sync,
+{
     let barrier = Barrier::new(threads + 1);
     thread::scope(|s| {
-        for t in 0..threads {
-            let (barrier, op) = (&barrier, &op);
-            let share = iters / threads as u64 + u64::from((t as u64) < iters % threads as u64);
-            s.spawn(move || {
-                barrier.wait();
-                for i in 0..share {
-                    op(t, i);
-                }
-            });
-        }
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (barrier, op) = (&barrier, &op);
+                let share = iters / threads as u64 + u64::from((t as u64) < iters % threads as u64);
+                s.spawn(move || {
+                    barrier.wait();
+                    (0..share).map(|i| op(t, i)).sum::<u64>()
+                })
+            })
+            .collect();
         barrier.wait();
-        Instant::now()
+        let start = Instant::now();
+        let total = workers
+            .into_iter()
+            .map(|w| w.join().expect("bench thread panicked"))
+            .sum();
+        (start.elapsed(), total)
     })
-    .elapsed()
 }
 
 fn keys(distribution: KeyDistribution, threads: usize) -> Vec<Vec<ActorId>> {
@@ -128,9 +146,9 @@ fn hot_actor(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new(kind.name(), threads), |b| {
                 b.iter_custom(|iters| {
                     let store = kind.build(SHARDS, 1);
-                    let elapsed = run_threads(threads, iters, |_, i| {
-                        conflicts.fetch_add(append(&*store, 0, i), Ordering::Relaxed);
-                    });
+                    let (elapsed, met) =
+                        run_threads_counting(threads, iters, |_, i| append(&*store, 0, i));
+                    conflicts.fetch_add(met, Ordering::Relaxed);
                     commits.fetch_add(iters, Ordering::Relaxed);
                     elapsed
                 })

@@ -1,11 +1,13 @@
-//! The lock-free sharded store: the safe façade over [`index`] (actor → stream) and [`stream`]
-//! (one actor's slots).
+//! The lock-free sharded store: the safe façade over [`index`] (actor → stream), [`stream`]
+//! (one actor's slots) and [`arena`] (the blocks the events live in).
 
+mod arena;
 mod index;
 mod stream;
 
 use std::fmt;
 
+use self::arena::Arena;
 use self::index::Index;
 use self::stream::AppendOutcome;
 use super::{ActorId, Event, EventStore, SaveError, ShardCount, Version, VersionConflict};
@@ -16,14 +18,26 @@ use super::{ActorId, Event, EventStore, SaveError, ShardCount, Version, VersionC
 ///
 /// A stream is an array of pointer-sized slots, null until filled; version `v` lives at slot
 /// `v - 1`. Its header (one 64-byte cache line: the actor id, a committed-version hint, the
-/// first 4 slots and a directory pointer) sits in place in the sharded actor index; later slots
-/// live in segments of 8, 16, 32, … slots behind a lazily installed directory, so nothing ever
+/// first 4 slots, the first segment's pointer and a directory pointer) sits in place in the
+/// sharded actor index; later slots live in segments of 8, 16, 32, … slots (the first reached
+/// from the header, the rest through a lazily installed directory), so nothing ever
 /// moves or is copied. Appending version `v` checks that slot `v - 2` is filled (else the attempt
-/// is too new), then compare-and-swaps slot `v - 1` from null to the boxed event. That one CAS
-/// both claims the version and publishes the event: there is no window where a version is
-/// claimed but unwritten, slots are never cleared (no ABA) and nothing is reclaimed before the
-/// store drops. A failed CAS or a too-new version returns a [`VersionConflict`] whose `current`
-/// is the latest version read right after the failure.
+/// is too new), writes the event into the appending thread's next free cell of the store's
+/// arena (a cell no other thread can reach), then compare-and-swaps slot `v - 1` from null to
+/// that cell. That one CAS both claims the version and publishes the event: there is no window
+/// where a version is claimed but unwritten, slots are never cleared (no ABA) and nothing is
+/// reclaimed before the store drops. A failed CAS or a too-new version returns a
+/// [`VersionConflict`] whose `current` is the latest version read right after the failure; the
+/// unpublished cell stays with the thread for its next append.
+///
+/// # Memory layout
+///
+/// Events live in store-owned blocks of 256 cells (about 10 KiB). Each thread bump-allocates
+/// from its own current block of each store (a thread-local cursor keyed by a store id that is
+/// never reused, so a cursor left over from another or a dropped store is never followed); a
+/// block is registered on the store's push-only list when taken and all blocks are freed when
+/// the store drops. The allocator therefore runs once per 256 appends per thread, not per append,
+/// and a stream's consecutive events written by one thread sit next to each other.
 ///
 /// # Progress
 ///
@@ -31,14 +45,16 @@ use super::{ActorId, Event, EventStore, SaveError, ShardCount, Version, VersionC
 /// succeeded, and a failed save returns at once (retrying is the caller's policy). Claiming an
 /// index header for a new actor (a CAS on its key), and installing a directory, a segment or a
 /// chained index table, are lock-free the same way (the loser frees its allocation, if any, and
-/// uses the winner's). Reads never write and never wait for a writer: `latest_version` and `events` take
+/// uses the winner's). Taking an arena block is a Treiber push: its CAS fails only when another
+/// thread's push succeeded. Reads never write and never wait for a writer: `latest_version` and `events` take
 /// a bounded number of loads (the index chain, then a forward scan from a recent committed
 /// version, bounded by the appends that raced with it).
 ///
 /// # Memory orderings
 ///
-/// - Publishing CAS (event into slot; directory, segment or table installed): `Release` on
-///   success, so the pointee's initialisation happens-before any thread that sees the pointer.
+/// - Publishing CAS (event cell into slot; directory, segment or table installed): `Release` on
+///   success, so the pointee's initialisation (for an event: the cell write just before the CAS)
+///   happens-before any thread that sees the pointer.
 ///   Claiming a header's key: `AcqRel` (the header's empty state was published with its table).
 /// - Every load of such a pointer: `Acquire`, pairing with that `Release`. Because a writer
 ///   Acquire-loads slot `v - 2` before it Release-publishes slot `v - 1`, a reader that sees a
@@ -47,21 +63,28 @@ use super::{ActorId, Event, EventStore, SaveError, ShardCount, Version, VersionC
 /// - The committed-version hint: `Release` store after the CAS, `Acquire` load, so a reader that
 ///   starts from the hint also sees the events up to it.
 /// - CAS failures need no ordering beyond what the reload after them does.
+/// - Registering an arena block (a CAS on the list head): `AcqRel`, with `Acquire` loads, so a
+///   walk of the list (`heap_bytes`) sees every block's link. Cell contents never travel by this
+///   list: only by the slot CAS above.
 ///
 /// # Costs
 ///
-/// Each committed event is one boxed allocation (the pointer is what the CAS publishes), so the
-/// allocator is on the append path; a stale attempt that sees its slot taken allocates nothing.
-/// Memory per event: the 40-byte event plus an 8-byte slot (`benches/store.rs` prints heap bytes
-/// per event for every store). The index is pre-sized at most half full for the expected actors:
-/// 64 bytes per slot.
+/// A committed event costs one arena cell (40 bytes) plus its 8-byte slot; no allocation of its
+/// own (the allocator runs once per 256 appends per thread, for a block). A stale attempt that
+/// sees its slot taken writes nothing; one that loses the CAS wrote a cell that is reused. Waste:
+/// at most one partly used block per thread and store (a thread that alternates among more than
+/// 4 stores, or appends while its thread-locals are torn down, takes a new block each time it
+/// switches: see `arena`). `benches/store.rs` prints heap bytes per event for every store. The
+/// index is pre-sized at most half full for the expected actors: 64 bytes per slot.
 ///
 /// # Send and Sync
 ///
 /// The store holds only atomics (`AtomicPtr`, `AtomicU64`) and immutable data, so `Send` and
-/// `Sync` are derived automatically, and that is sound: every pointee (streams, segments, `Copy`
-/// events) is `Send + Sync`, is owned by the store alone, is only mutated through atomics before
-/// publication and is freed only by `Drop`, which has exclusive access. No `unsafe impl` needed.
+/// `Sync` are derived automatically, and that is sound: every pointee is owned by the store
+/// alone and freed only by `Drop`, which has exclusive access. Streams, segments and tables are
+/// only mutated through atomics. Event cells are plain memory written without atomics, but only
+/// by the one thread whose cursor reserves the cell and only before the Release CAS that makes
+/// it reachable; after that it is only read. No `unsafe impl` needed.
 ///
 /// # Examples
 ///
@@ -77,6 +100,8 @@ use super::{ActorId, Event, EventStore, SaveError, ShardCount, Version, VersionC
 /// ```
 pub struct LockFreeStore {
     index: Index,
+    /// Where the events live; streams' slots point into it.
+    arena: Arena,
 }
 
 impl LockFreeStore {
@@ -91,6 +116,7 @@ impl LockFreeStore {
     pub fn with_shards(shards: ShardCount, expected_actors: usize) -> Self {
         Self {
             index: Index::new(shards.get(), expected_actors),
+            arena: Arena::new(),
         }
     }
 }
@@ -132,7 +158,7 @@ impl EventStore for LockFreeStore {
             self.index.get(event.actor)
         };
         let outcome = match stream {
-            Some(stream) => stream.append(event),
+            Some(stream) => stream.append(event, &self.arena),
             None => AppendOutcome::Conflict { current: 0 },
         };
         match outcome {
@@ -173,7 +199,7 @@ impl EventStore for LockFreeStore {
     }
 
     fn heap_bytes(&self) -> usize {
-        let mut bytes = self.index.heap_bytes();
+        let mut bytes = self.index.heap_bytes() + self.arena.heap_bytes();
         self.index
             .for_each_stream(|s| bytes += s.heap_bytes_beyond_header());
         bytes

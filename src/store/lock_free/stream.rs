@@ -2,25 +2,28 @@
 //! single compare-and-swap that also claims it.
 //!
 //! Version `v` lives at slot index `v - 1`. The first `INLINE` slots sit in the stream header
-//! itself, which is one cache line, so a short stream costs one allocation and a version read
-//! one line. Later slots live in segments reached through a lazily installed directory: segment
-//! `k` holds `BASE << k` slots and is allocated on first use, so nothing ever moves.
+//! itself, which is one cache line, so a version read of a short stream costs one line. Later
+//! slots live in segments: segment `k` holds `BASE << k` slots and is allocated on first use, so
+//! nothing ever moves. Segment 0's pointer sits in the header too; segments 1 and up are reached
+//! through a lazily installed directory, so a stream of up to `INLINE + BASE` events needs none.
 //!
 //! Invariants the `unsafe` below relies on:
 //! - a non-null directory or segment pointer points to a live, fully initialised directory or
 //!   slice of `segment_len(k)` slots, installed once by CAS and freed only by `Drop`;
-//! - a non-null slot points to a live event boxed by `append`, written once before its
-//!   publication and freed only by `Drop`; slots are never cleared or overwritten while the
-//!   stream lives (so no ABA);
+//! - a non-null slot points to a live event cell of the store's arena (see `arena`), written
+//!   before its publication, never written after it and freed only when the store drops; slots
+//!   are never cleared or overwritten while the stream lives (so no ABA);
 //! - slot `i` is filled only after slot `i - 1` was observed filled, so filled slots form a
 //!   prefix (the stream is gapless).
 
 use std::ptr;
 
+use super::arena::{Arena, EventCell};
 use crate::store::{ActorId, Event, Version};
-use crate::sync::{AtomicPtr, AtomicU64, Ordering, Published};
+use crate::sync::{AtomicPtr, AtomicU64, Ordering};
 
-/// Slots inside the header: with the actor, the hint and the directory pointer, 56 of its 64 bytes.
+/// Slots inside the header: with the actor, the hint, the first segment and the directory
+/// pointers, all 64 of its bytes.
 #[cfg(not(loom))]
 const INLINE: usize = 4;
 /// log2 of the first segment's slot count.
@@ -61,26 +64,10 @@ fn locate(index: u64) -> (usize, usize) {
 }
 
 /// A slot: null until it points to its published event.
-type Slot = AtomicPtr<Published<Event>>;
+type Slot = AtomicPtr<EventCell>;
 
 fn empty_slot() -> Slot {
     AtomicPtr::new(ptr::null_mut())
-}
-
-/// Frees the events of `slots`.
-///
-/// # Safety
-///
-/// The caller has exclusive access to the slots, and every non-null slot came from
-/// `Box::into_raw` in `append` and is freed nowhere else.
-unsafe fn free_events(slots: &[Slot]) {
-    for slot in slots {
-        let event = slot.load(Ordering::Acquire);
-        if !event.is_null() {
-            // SAFETY: guaranteed by the caller (see above).
-            drop(unsafe { Box::from_raw(event) });
-        }
-    }
 }
 
 /// Appends the events of `slots` to `out` up to the first empty slot; `false` if it met one.
@@ -91,10 +78,10 @@ fn push_filled(slots: &[Slot], out: &mut Vec<Event>) -> bool {
         if event.is_null() {
             return false;
         }
-        // SAFETY: a non-null slot points to a live event, written before its Release
-        // publication (which our Acquire load synchronises with), never mutated and freed only
-        // in Drop.
-        out.push(unsafe { (*event).get() });
+        // SAFETY: a non-null slot points to a live arena cell, written before its Release
+        // publication (which our Acquire load synchronises with), never written after it and
+        // freed only when the store drops.
+        out.push(unsafe { (*event).read() });
     }
     true
 }
@@ -111,10 +98,63 @@ pub(super) enum AppendOutcome {
     },
 }
 
-/// The segments past the inline slots. Allocated when a stream outgrows its header.
+/// The slots of segment `k` behind `pointer`, if it has been installed.
+#[inline]
+fn load_segment(pointer: &AtomicPtr<Slot>, k: usize) -> Option<&[Slot]> {
+    // Acquire pairs with the Release of the installing CAS: the slots' initialisation (all
+    // null) is visible before we read them.
+    let base = pointer.load(Ordering::Acquire);
+    if base.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null segment pointer points to a live, initialised slice of
+    // `segment_len(k)` slots that is freed only by its owner's `Drop`, which needs `&mut`.
+    Some(unsafe { std::slice::from_raw_parts(base, segment_len(k)) })
+}
+
+/// Segment `k` behind `pointer`, allocating and installing it if it is missing.
+fn install_segment(pointer: &AtomicPtr<Slot>, k: usize) -> &[Slot] {
+    if let Some(segment) = load_segment(pointer, k) {
+        return segment;
+    }
+    let len = segment_len(k);
+    let fresh: Box<[Slot]> = (0..len).map(|_| empty_slot()).collect();
+    let fresh = Box::into_raw(fresh) as *mut Slot;
+    // Release publishes the initialised slots; Acquire on failure sees the winner's.
+    match pointer.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+        // SAFETY: we just installed `fresh`, a live slice of `len` slots, freed only in Drop.
+        Ok(_) => unsafe { std::slice::from_raw_parts(fresh, len) },
+        Err(winner) => {
+            // SAFETY: `fresh` came from `Box::into_raw` of a `len`-slot slice above and was
+            // never shared (the CAS failed), so we still own it.
+            drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(fresh, len)) });
+            // SAFETY: `winner` is non-null (the CAS failed against it) and, like every
+            // installed segment, live until Drop.
+            unsafe { std::slice::from_raw_parts(winner, len) }
+        }
+    }
+}
+
+/// Frees segment `k` behind `pointer`, if installed.
+///
+/// # Safety
+///
+/// The caller has exclusive access (it is dropping the pointer's owner), and a non-null
+/// pointer came from `install_segment` for the same `k` and is freed nowhere else.
+unsafe fn free_segment(pointer: &AtomicPtr<Slot>, k: usize) {
+    let base = pointer.load(Ordering::Acquire);
+    if !base.is_null() {
+        // SAFETY: guaranteed by the caller; the slice is `segment_len(k)` slots from
+        // `Box::into_raw`. (The events the slots point to live in the arena.)
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(base, segment_len(k))) });
+    }
+}
+
+/// The segments after the first (which the header holds). Allocated when a stream outgrows
+/// its header and first segment.
 struct Directory {
-    /// Segment `k` points to the first of `segment_len(k)` slots, or is null until needed.
-    segments: [AtomicPtr<Slot>; SEGMENTS],
+    /// Entry `k - 1` points to segment `k`'s first slot, or is null until needed.
+    segments: [AtomicPtr<Slot>; SEGMENTS - 1],
 }
 
 impl Directory {
@@ -123,72 +163,14 @@ impl Directory {
             segments: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         }
     }
-
-    /// The slots of segment `k`, if it has been allocated.
-    #[inline]
-    fn segment(&self, k: usize) -> Option<&[Slot]> {
-        // Acquire pairs with the Release of the installing CAS: the slots' initialisation
-        // (all null) is visible before we read them.
-        let base = self.segments[k].load(Ordering::Acquire);
-        if base.is_null() {
-            return None;
-        }
-        // SAFETY: a non-null segment pointer points to a live, initialised slice of
-        // `segment_len(k)` slots that is freed only in `Drop`, which needs `&mut self`.
-        Some(unsafe { std::slice::from_raw_parts(base, segment_len(k)) })
-    }
-
-    /// Segment `k`, allocating and installing it if it is missing.
-    fn segment_or_grow(&self, k: usize) -> &[Slot] {
-        if let Some(segment) = self.segment(k) {
-            return segment;
-        }
-        let len = segment_len(k);
-        let fresh: Box<[Slot]> = (0..len).map(|_| empty_slot()).collect();
-        let fresh = Box::into_raw(fresh) as *mut Slot;
-        // Release publishes the initialised slots; Acquire on failure sees the winner's.
-        match self.segments[k].compare_exchange(
-            ptr::null_mut(),
-            fresh,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            // SAFETY: we just installed `fresh`, a live slice of `len` slots, freed only in Drop.
-            Ok(_) => unsafe { std::slice::from_raw_parts(fresh, len) },
-            Err(winner) => {
-                // SAFETY: `fresh` came from `Box::into_raw` of a `len`-slot slice above and was
-                // never shared (the CAS failed), so we still own it.
-                drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(fresh, len)) });
-                // SAFETY: `winner` is non-null (the CAS failed against it) and, like every
-                // installed segment, live until Drop.
-                unsafe { std::slice::from_raw_parts(winner, len) }
-            }
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + (0..SEGMENTS)
-                .filter(|&k| self.segment(k).is_some())
-                .map(|k| segment_len(k) * std::mem::size_of::<Slot>())
-                .sum::<usize>()
-    }
 }
 
 impl Drop for Directory {
     fn drop(&mut self) {
-        for k in 0..SEGMENTS {
-            let base = self.segments[k].load(Ordering::Acquire);
-            if base.is_null() {
-                continue;
-            }
-            // SAFETY: `&mut self` means no other thread can reach this directory; a non-null
-            // segment pointer came from `Box::into_raw` of a `segment_len(k)`-slot slice in
-            // `segment_or_grow` and is freed only here, once; so are its events.
-            unsafe {
-                let segment = Box::from_raw(ptr::slice_from_raw_parts_mut(base, segment_len(k)));
-                free_events(&segment);
-            }
+        for (i, pointer) in self.segments.iter().enumerate() {
+            // SAFETY: `&mut self`: no other thread can reach this directory; entry `i` holds
+            // segment `i + 1`, installed by `install_segment` and freed only here.
+            unsafe { free_segment(pointer, i + 1) };
         }
     }
 }
@@ -209,7 +191,10 @@ pub(super) struct Stream {
     committed_hint: AtomicU64,
     /// Versions 1 to `INLINE`.
     inline: [Slot; INLINE],
-    /// The later versions' segments, or null until the stream outgrows `inline`.
+    /// Segment 0 (the next `BASE` versions), or null until the stream outgrows `inline`. Kept
+    /// in the header so a short stream needs no directory.
+    first_segment: AtomicPtr<Slot>,
+    /// The later segments, or null until the stream outgrows its first segment.
     directory: AtomicPtr<Directory>,
 }
 
@@ -220,6 +205,7 @@ impl Stream {
             actor: AtomicU64::new(actor),
             committed_hint: AtomicU64::new(0),
             inline: std::array::from_fn(|_| empty_slot()),
+            first_segment: AtomicPtr::new(ptr::null_mut()),
             directory: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -282,7 +268,17 @@ impl Stream {
             return None;
         }
         let (k, offset) = locate(index - INLINE as u64);
-        self.directory()?.segment(k).map(|segment| &segment[offset])
+        self.segment(k).map(|segment| &segment[offset])
+    }
+
+    /// Segment `k`, if installed.
+    #[inline]
+    fn segment(&self, k: usize) -> Option<&[Slot]> {
+        if k == 0 {
+            load_segment(&self.first_segment, 0)
+        } else {
+            load_segment(&self.directory()?.segments[k - 1], k)
+        }
     }
 
     /// Slot `index`, allocating its segment if needed (`index < CAPACITY`).
@@ -291,7 +287,12 @@ impl Stream {
             return &self.inline[index as usize];
         }
         let (k, offset) = locate(index - INLINE as u64);
-        &self.directory_or_grow().segment_or_grow(k)[offset]
+        let pointer = if k == 0 {
+            &self.first_segment
+        } else {
+            &self.directory_or_grow().segments[k - 1]
+        };
+        &install_segment(pointer, k)[offset]
     }
 
     /// Whether slot `index` holds an event (Acquire: its contents and every earlier slot's
@@ -315,8 +316,8 @@ impl Stream {
     }
 
     /// Appends `event` (whose `version` is at least 1) if its predecessor is stored and its own
-    /// slot is free.
-    pub(super) fn append(&self, event: Event) -> AppendOutcome {
+    /// slot is free; the event goes into a cell of `arena`, the store's.
+    pub(super) fn append(&self, event: Event, arena: &Arena) -> AppendOutcome {
         debug_assert!(event.version >= 1, "the façade rejects version 0");
         let index = event.version - 1;
         if index >= CAPACITY || (index >= 1 && !self.is_filled(index - 1)) {
@@ -326,27 +327,26 @@ impl Stream {
             };
         }
         let slot = self.slot_or_grow(index);
-        // Cheap early exit for the common stale case: no allocation when the slot is taken.
+        // Cheap early exit for the common stale case: no cell written when the slot is taken.
         if !slot.load(Ordering::Relaxed).is_null() {
             return AppendOutcome::Conflict {
                 current: self.latest_version(),
             };
         }
-        let boxed = Box::into_raw(Box::new(Published::new(event)));
-        // Release publishes the event's fields with the pointer: a reader that Acquire-loads the
-        // slot sees a complete event. Failure needs no ordering: we only learn "taken".
-        match slot.compare_exchange(ptr::null_mut(), boxed, Ordering::Release, Ordering::Relaxed) {
-            Ok(_) => {
-                self.raise_hint(event.version);
-                AppendOutcome::Committed
-            }
-            Err(_) => {
-                // SAFETY: `boxed` came from `Box::into_raw` above and the CAS failed, so it was
-                // never published: we are its only owner.
-                drop(unsafe { Box::from_raw(boxed) });
-                AppendOutcome::Conflict {
-                    current: self.latest_version(),
-                }
+        // The arena writes the event into a cell only this thread can reach, then this one CAS
+        // claims the version and publishes the cell. Release publishes the event's fields with
+        // the pointer: a reader that Acquire-loads the slot sees a complete event. Failure needs
+        // no ordering: we only learn "taken", and the arena keeps the unseen cell for reuse.
+        let committed = arena.publish(event, |cell| {
+            slot.compare_exchange(ptr::null_mut(), cell, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+        });
+        if committed {
+            self.raise_hint(event.version);
+            AppendOutcome::Committed
+        } else {
+            AppendOutcome::Conflict {
+                current: self.latest_version(),
             }
         }
     }
@@ -372,12 +372,9 @@ impl Stream {
         if index >= CAPACITY {
             return;
         }
-        let Some(directory) = self.directory() else {
-            return;
-        };
         let (mut k, mut offset) = locate(index.saturating_sub(INLINE as u64));
         while k < SEGMENTS {
-            let Some(segment) = directory.segment(k) else {
+            let Some(segment) = self.segment(k) else {
                 return;
             };
             if !push_filled(&segment[offset..], out) {
@@ -388,23 +385,29 @@ impl Stream {
         }
     }
 
-    /// Heap bytes held beyond the header (which the index table holds): the directory, the
-    /// segments and the boxed events.
+    /// Heap bytes held beyond the header (which the index table holds): the directory and the
+    /// segments (the events are the arena's).
     pub(super) fn heap_bytes_beyond_header(&self) -> usize {
-        self.directory().map_or(0, Directory::heap_bytes)
-            + self.latest_version() as usize * std::mem::size_of::<Published<Event>>()
+        let directory = self
+            .directory()
+            .map_or(0, |_| std::mem::size_of::<Directory>());
+        let segments: usize = (0..SEGMENTS)
+            .map_while(|k| self.segment(k))
+            .map(std::mem::size_of_val)
+            .sum();
+        directory + segments
     }
 }
 
 impl Drop for Stream {
     fn drop(&mut self) {
-        // SAFETY: `&mut self`: nobody else can reach the inline slots, whose events came from
-        // `append`'s `Box::into_raw` and are freed only here.
-        unsafe { free_events(&self.inline) };
+        // SAFETY: `&mut self`: nobody else can reach the header; the first segment was
+        // installed by `install_segment` for segment 0 and is freed only here.
+        unsafe { free_segment(&self.first_segment, 0) };
         let directory = self.directory.load(Ordering::Acquire);
         if !directory.is_null() {
             // SAFETY: installed once from `Box::into_raw` in `directory_or_grow`, freed only
-            // here; its own Drop frees its segments and their events.
+            // here; its own Drop frees its segments.
             drop(unsafe { Box::from_raw(directory) });
         }
     }
@@ -447,17 +450,17 @@ mod tests {
 
     #[test]
     fn appends_cross_segment_boundaries_in_order() {
-        let stream = Stream::new(7);
+        let (stream, arena) = (Stream::new(7), Arena::new());
         for v in 1..=100 {
-            assert_eq!(stream.append(event(v)), AppendOutcome::Committed);
+            assert_eq!(stream.append(event(v), &arena), AppendOutcome::Committed);
             assert_eq!(stream.latest_version(), v);
         }
         assert_eq!(
-            stream.append(event(50)),
+            stream.append(event(50), &arena),
             AppendOutcome::Conflict { current: 100 }
         );
         assert_eq!(
-            stream.append(event(102)),
+            stream.append(event(102), &arena),
             AppendOutcome::Conflict { current: 100 }
         );
         let mut out = Vec::new();
