@@ -1,15 +1,17 @@
 //! One colour per policy line, the same in every chart of a report.
 //!
-//! Colours are handed out in order of first appearance of a series name (a pool's name), from
+//! Colours are handed out in order of first appearance of a series name (a pool's name): first
 //! the Okabe–Ito palette, which stays distinguishable under the common forms of colour
-//! blindness. Past eight series the colours repeat (with a note in the legend, since each
+//! blindness, then dark tones from Paul Tol's schemes that stay apart from it, so the built-in
+//! comparison's ten policies get ten colours. Past thirteen series the colours repeat (each
 //! legend names its series anyway).
 
 use plotters::style::RGBColor;
 
 /// Okabe & Ito (2008), ordered so the first few are the most distinct on white; their yellow
 /// (#F0E442) is left out for being unreadable on a white background.
-const OKABE_ITO: [RGBColor; 7] = [
+/// Then Tol's wine, olive, indigo, green, brown and grey, darker than anything before them.
+const SERIES_COLOURS: [RGBColor; 13] = [
     RGBColor(0x00, 0x72, 0xB2), // blue
     RGBColor(0xD5, 0x5E, 0x00), // vermillion
     RGBColor(0x00, 0x9E, 0x73), // bluish green
@@ -17,6 +19,12 @@ const OKABE_ITO: [RGBColor; 7] = [
     RGBColor(0xE6, 0x9F, 0x00), // orange
     RGBColor(0x56, 0xB4, 0xE9), // sky blue
     RGBColor(0x00, 0x00, 0x00), // black
+    RGBColor(0x88, 0x22, 0x55), // wine
+    RGBColor(0x99, 0x99, 0x33), // olive
+    RGBColor(0x33, 0x22, 0x88), // indigo
+    RGBColor(0x11, 0x77, 0x33), // green
+    RGBColor(0x8C, 0x51, 0x0A), // brown
+    RGBColor(0x77, 0x77, 0x77), // grey
 ];
 
 /// A colour per series name, fixed once for a whole report.
@@ -42,12 +50,12 @@ impl Palette {
         }
     }
 
-    /// The colour of `name`; names the palette has never seen get the last colour (black),
-    /// so a missing name shows rather than borrowing another series' colour.
+    /// The colour of `name`; names the palette has never seen get black, so a missing name
+    /// shows rather than borrowing another series' colour.
     pub fn color(&self, name: &str) -> RGBColor {
         match self.names.iter().position(|n| n == name) {
-            Some(i) => OKABE_ITO[i % OKABE_ITO.len()],
-            None => OKABE_ITO[OKABE_ITO.len() - 1],
+            Some(i) => SERIES_COLOURS[i % SERIES_COLOURS.len()],
+            None => RGBColor(0, 0, 0),
         }
     }
 
@@ -71,9 +79,25 @@ mod tests {
     fn first_appearance_decides_and_repeats_do_not_shift() {
         let p = Palette::new(["b", "a", "b", "c"]);
         assert_eq!(p.names(), ["b", "a", "c"]);
-        assert_eq!(p.color("b"), OKABE_ITO[0]);
-        assert_eq!(p.color("a"), OKABE_ITO[1]);
+        assert_eq!(p.color("b"), SERIES_COLOURS[0]);
+        assert_eq!(p.color("a"), SERIES_COLOURS[1]);
         assert_eq!(p.css("a"), "#d55e00");
         assert_ne!(p.color("a"), p.color("c"));
+    }
+
+    #[test]
+    fn the_built_in_comparison_gets_a_colour_per_policy() {
+        let names: Vec<String> = (0..13).map(|i| format!("policy-{i}")).collect();
+        let p = Palette::new(names.iter().map(String::as_str));
+        let mut colours: Vec<(u8, u8, u8)> = names
+            .iter()
+            .map(|n| {
+                let RGBColor(r, g, b) = p.color(n);
+                (r, g, b)
+            })
+            .collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert_eq!(colours.len(), 13, "13 series, 13 distinct colours");
     }
 }
