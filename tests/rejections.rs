@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use retrylab::engine::{self, EngineKind, RunOptions};
 use retrylab::metrics::results::Results;
+use retrylab::policy::BreakerState;
 use retrylab::workload::scenario::Scenario;
 
 /// Every writer on one actor; a breaker that opens on any failure rate above 10% and stays open
@@ -60,6 +61,15 @@ fn check(results: &Results) {
         guarded.counters.committed > 0,
         "and closed again to let commits through"
     );
+    // The results carry the breaker's state changes, for the time-series chart.
+    assert!(
+        !guarded.breaker_transitions.is_empty(),
+        "a breaker that opened logged it"
+    );
+    assert!(
+        results.pools[0].breaker_transitions.is_empty(),
+        "no breaker, no log"
+    );
     assert!(results.integrity.ok, "{:?}", results.integrity.problems);
 }
 
@@ -67,6 +77,17 @@ fn check(results: &Results) {
 fn an_open_circuit_does_not_freeze_the_simulator() {
     let results = run_with_deadline(EngineKind::Sim);
     check(&results);
+    // One thread in virtual time: the log is in causal order, each change starting where the
+    // last one ended. (Threads log after their compare-and-swap, so they may interleave.)
+    let log = &results.pools[1].breaker_transitions;
+    assert_eq!(
+        (log[0].from, log[0].to),
+        (BreakerState::Closed, BreakerState::Open)
+    );
+    assert!(
+        log.windows(2)
+            .all(|w| w[0].at_ns <= w[1].at_ns && w[0].to == w[1].from)
+    );
     // Each rejection costs its writer at least the pause: 3 writers × 300 ms / 50 µs bounds them.
     assert!(results.pools[1].counters.rejected_circuit_open <= 3 * 300_000 / 50);
 }

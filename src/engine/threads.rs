@@ -459,6 +459,7 @@ fn assemble(
             measured_ns,
         );
         result.panicked_writers = panicked;
+        result.breaker_transitions = plan.breaker_transitions();
         pools.push(result);
         op_latency.push(merged.op_latency);
     }

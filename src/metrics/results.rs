@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::recorder::{Counters, Recorder, WindowCounts};
 use crate::clock::Nanos;
+use crate::policy::BreakerTransition;
 use crate::store::ActorId;
 
 /// The version of this schema written into every results file.
@@ -170,6 +171,10 @@ pub struct PoolResult {
     pub analysis: ConflictAnalysis,
     /// Writers that panicked (fault injection or bug) and stopped early.
     pub panicked_writers: u32,
+    /// The pool's circuit breaker's state changes, in time order (empty without a breaker;
+    /// at most the first 10,000 are logged).
+    #[serde(default)]
+    pub breaker_transitions: Vec<BreakerTransition>,
 }
 
 impl PoolResult {
@@ -217,6 +222,7 @@ impl PoolResult {
                 staleness: merged.staleness.clone(),
             },
             panicked_writers: 0,
+            breaker_transitions: Vec::new(),
         }
     }
 }

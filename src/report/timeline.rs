@@ -12,6 +12,7 @@ use super::style::{
 };
 use crate::metrics::recorder::WindowCounts;
 use crate::metrics::results::Results;
+use crate::policy::{BreakerState, BreakerTransition};
 
 /// Per-window rates over the run, one line per pool, stacked panels sharing the time axis.
 #[derive(Debug)]
@@ -124,6 +125,30 @@ impl Chart for TimeSeries<'_> {
                 label: "warm-up (not in the figures)".into(),
                 line: false,
             }))
+            .chain(
+                r.pools
+                    .iter()
+                    .filter(|p| !p.breaker_transitions.is_empty())
+                    .map(|p| LegendEntry {
+                        color: tint(palette.color(&p.name), BREAKER_SHADE),
+                        label: format!("{}: breaker open or half-open", p.name),
+                        line: false,
+                    }),
+            )
+            .collect();
+        // Each breaker's open stretches, in axis units, so an oscillating breaker shows.
+        let breaker_bands: Vec<(RGBColor, Vec<(f64, f64)>)> = r
+            .pools
+            .iter()
+            .filter(|p| !p.breaker_transitions.is_empty())
+            .map(|p| {
+                let bands = not_closed_intervals(&p.breaker_transitions, run_end)
+                    .into_iter()
+                    .map(|(a, b)| (a as f64 / axis.ns, (b as f64 / axis.ns).min(end_x)))
+                    .filter(|(a, _)| *a < end_x)
+                    .collect();
+                (palette.color(&p.name), bands)
+            })
             .collect();
         let area = titled(area, &self.title())?;
         let area = with_legend(&area, &entries)?;
@@ -204,6 +229,16 @@ impl Chart for TimeSeries<'_> {
                     )))
                     .map_err(fail)?;
             }
+            for (color, bands) in &breaker_bands {
+                chart
+                    .draw_series(bands.iter().map(|&(a, b)| {
+                        Rectangle::new(
+                            [(a, 0.0), (b, peak * 1.1)],
+                            color.mix(BREAKER_SHADE).filled(),
+                        )
+                    }))
+                    .map_err(fail)?;
+            }
             for pool in &r.pools {
                 let line = pool
                     .time_series
@@ -225,5 +260,59 @@ impl Chart for TimeSeries<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// How strongly a breaker's open stretches tint the panels.
+const BREAKER_SHADE: f64 = 0.18;
+
+/// `c` at `alpha` over white, as the legend's swatch for a translucent band.
+fn tint(c: RGBColor, alpha: f64) -> RGBColor {
+    let over_white = |v: u8| (255.0 - (255.0 - f64::from(v)) * alpha).round() as u8;
+    RGBColor(over_white(c.0), over_white(c.1), over_white(c.2))
+}
+
+/// The stretches `[from, to)` (engine ns) in which a breaker was open or half-open, from its
+/// time-ordered transitions; one still open at the end runs to `run_end`.
+fn not_closed_intervals(transitions: &[BreakerTransition], run_end: u64) -> Vec<(u64, u64)> {
+    let mut bands = Vec::new();
+    let mut opened: Option<u64> = None;
+    for t in transitions {
+        match (opened, t.to) {
+            (None, BreakerState::Open | BreakerState::HalfOpen) => opened = Some(t.at_ns),
+            (Some(start), BreakerState::Closed) => {
+                bands.push((start, t.at_ns.max(start)));
+                opened = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = opened {
+        bands.push((start, run_end.max(start)));
+    }
+    bands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(at_ns: u64, from: BreakerState, to: BreakerState) -> BreakerTransition {
+        BreakerTransition { at_ns, from, to }
+    }
+
+    #[test]
+    fn open_stretches_run_from_opening_to_closing() {
+        use BreakerState::{Closed, HalfOpen, Open};
+        let log = [
+            t(10, Closed, Open),
+            t(20, Open, HalfOpen),
+            t(25, HalfOpen, Open),
+            t(40, Open, HalfOpen),
+            t(45, HalfOpen, Closed),
+            t(70, Closed, Open),
+        ];
+        assert_eq!(not_closed_intervals(&log, 100), [(10, 45), (70, 100)]);
+        assert!(not_closed_intervals(&[], 100).is_empty());
     }
 }

@@ -2,6 +2,7 @@
 //! simulated network legs and service times.
 
 use rand::Rng;
+use rand_distr::{Exp1, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Nanos;
@@ -103,28 +104,23 @@ impl TimeDist {
         match *self {
             TimeDist::Constant { value } => value.0,
             TimeDist::Uniform { low, high } => rng.random_range(low.0..=high.0),
+            // Ziggurat samplers: a table look-up in the common case, where the inverse CDF
+            // or Box–Muller pays a logarithm (and more) on every draw; the simulator draws two
+            // latency legs per store call, so this is its hottest arithmetic.
             TimeDist::Exponential { mean } => {
-                // Inverse CDF; 1 - u is in (0, 1] so the logarithm is finite.
-                let u: f64 = rng.random();
-                (-(1.0 - u).ln() * mean.0 as f64) as Nanos
+                let e: f64 = rng.sample(Exp1);
+                (e * mean.0 as f64) as Nanos
             }
             TimeDist::Normal { mean, std_dev } => {
-                let z = standard_normal(rng);
+                let z: f64 = rng.sample(StandardNormal);
                 (mean.0 as f64 + z * std_dev.0 as f64).max(0.0) as Nanos
             }
             TimeDist::Lognormal { median, sigma } => {
-                let z = standard_normal(rng);
+                let z: f64 = rng.sample(StandardNormal);
                 (median.0 as f64 * (sigma * z).exp()) as Nanos
             }
         }
     }
-}
-
-/// A standard normal draw (Box–Muller; one of the pair is discarded to stay stateless).
-fn standard_normal(rng: &mut WriterRng) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]
-    let u2: f64 = rng.random();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 #[cfg(test)]

@@ -30,7 +30,8 @@ use super::scenario::{OpMix, PoolSpec};
 use crate::clock::Nanos;
 use crate::metrics::recorder::Recorder;
 use crate::policy::{
-    Admission, AttemptInfo, Decision, GiveUpReason, Policy, Refresh, RejectReason, WriterPolicy,
+    Admission, AttemptInfo, BreakerTransition, CircuitBreaker, Decision, GiveUpReason, Policy,
+    Refresh, RejectReason, WriterPolicy,
 };
 use crate::rng::WriterRng;
 use crate::store::{ActorId, Event, SaveError, Version, VersionConflict};
@@ -44,6 +45,8 @@ pub struct PoolPlan {
     pub name: String,
     /// The pool's policy (gates shared by all its writers).
     pub policy: Arc<dyn Policy>,
+    /// The policy's circuit breaker, if it has one: its transitions go into the results.
+    pub breaker: Option<Arc<CircuitBreaker>>,
     /// The key sampler over the run's actors.
     pub keys: KeySampler,
     /// The operation mix (normalised).
@@ -53,16 +56,28 @@ pub struct PoolPlan {
 }
 
 impl PoolPlan {
+    /// The breaker's logged state changes so far (none without a breaker).
+    pub fn breaker_transitions(&self) -> Vec<BreakerTransition> {
+        self.breaker
+            .as_ref()
+            .map(|b| b.transition_log())
+            .unwrap_or_default()
+    }
+}
+
+impl PoolPlan {
     /// Compiles a pool spec for a run over `actors` actors.
     pub fn new(
         index: u32,
         spec: &PoolSpec,
         actors: u64,
     ) -> Result<Self, super::keys::KeyDistributionError> {
+        let built = spec.policy.build_parts();
         Ok(Self {
             index,
             name: spec.name.clone(),
-            policy: spec.policy.build(),
+            policy: built.policy,
+            breaker: built.breaker,
             keys: KeySampler::new(spec.keys, actors)?,
             mix: spec.mix,
             think: spec.think,

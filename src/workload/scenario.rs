@@ -31,7 +31,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::dist::TimeDist;
 use super::keys::KeyDistribution;
 use crate::policy::Policy;
-use crate::policy::spec::PolicySpec;
+use crate::policy::spec::{BuiltPolicy, PolicySpec};
 use crate::store::StoreKind;
 use crate::units::Duration;
 
@@ -455,8 +455,13 @@ impl PolicyChoice {
 
     /// Builds the pool's shared policy.
     pub fn build(&self) -> Arc<dyn Policy> {
+        self.build_parts().policy
+    }
+
+    /// Builds the pool's shared policy, with handles to its breaker, budget and monitor.
+    pub fn build_parts(&self) -> BuiltPolicy {
         self.spec()
-            .build()
+            .build_parts()
             .expect("policy specs are checked while parsing")
     }
 }

@@ -71,6 +71,7 @@ struct PoolState {
     panic_probability: f64,
     rejection_pause: Nanos,
     panicked: u32,
+    plan: Arc<PoolPlan>,
 }
 
 /// A whole simulation, from setup to figures.
@@ -181,6 +182,7 @@ impl Simulation {
                 panic_probability: spec.panic_probability,
                 rejection_pause: spec.rejection_pause.nanos(),
                 panicked: 0,
+                plan: plan.clone(),
             });
         }
         let limit = scenario.sim.capacity.zip(scenario.sim.service_time);
@@ -524,6 +526,7 @@ impl Simulation {
                 measured_ns,
             );
             r.panicked_writers = pool.panicked;
+            r.breaker_transitions = pool.plan.breaker_transitions();
             pools.push(r);
             op_latency.push(pool.recorder.op_latency);
         }
