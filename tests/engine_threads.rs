@@ -145,15 +145,17 @@ fn open_loop_latency_counts_from_the_intended_start() {
     let closed = scenario(1, "duration = \"300ms\"", think);
     let (open, closed) = (run(&open), run(&closed));
     let (o, c) = (&open.pools[0].op_latency, &closed.pools[0].op_latency);
+    // Only lower bounds on real time: a loaded machine can make any wait longer, never shorter.
     assert!(
-        c.p50 >= 2 * MILLIS && c.p50 < 3 * MILLIS,
-        "closed p50 {}",
+        c.p50 >= 2 * MILLIS,
+        "closed p50 {} below the think time",
         c.p50
     );
     assert!(
-        o.p50 > 3 * 2 * MILLIS,
-        "open p50 {} should far exceed the 2 ms think time",
-        o.p50
+        o.p50 > 3 * c.p50,
+        "open p50 {} should far exceed the closed loop's {} (the backlog counts)",
+        o.p50,
+        c.p50
     );
     assert!(o.max > o.p50);
 }
