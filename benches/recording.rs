@@ -1,10 +1,17 @@
-//! What does measuring cost? The threaded engine's instrumented loop (writer protocol, policy,
-//! per-writer recorder, a clock read per step) against a bare store loop (`latest_version` +
-//! `save`, nothing recorded), single thread, same store kind, same key distribution, in the same
-//! run. The target is that the two stay within 10% of each other, so the figures describe the
-//! store and the policy, not the harness. Two more rows split the difference: the same loop
-//! with the recorder idle (what recording itself costs), and with the clock frozen (what the
-//! clock reads cost).
+//! What does measuring cost? The threaded engine's instrumented loop (its own per-operation
+//! function: writer protocol, policy, per-writer recorder, a clock read after each store call)
+//! against a bare store loop (`latest_version` + `save`, nothing recorded), single thread, same
+//! store kind and key distribution, in the same run.
+//!
+//! The rows:
+//! - `bare_store_loop` and `instrumented_loop`: an in-memory store and no think time, the worst
+//!   case for the harness, where a whole operation is two calls of a few tens of nanoseconds.
+//! - `instrumented_loop_not_recording`: the same loop with the recorder idle (what recording
+//!   itself costs).
+//! - `clock_read` and `clock_read_os`: one read of the run clock (TSC) and of `Instant::now`.
+//! - `*_remote_1us`: both loops against the same store behind a 1 µs injected latency per
+//!   call, as a scenario with `[store] latency` emulates a remote store: the harness's fixed
+//!   cost next to an operation of realistic length.
 //!
 //! `cargo bench --bench recording -- --warm-up-time 1 --measurement-time 2`
 
@@ -13,21 +20,35 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::Rng;
-use retrylab::clock::MonotonicClock;
+use retrylab::clock::{MICROS, MonotonicClock};
+use retrylab::engine::injected::InjectedStore;
+use retrylab::engine::operation::perform;
+use retrylab::engine::wait::PreciseWaiter;
 use retrylab::metrics::recorder::{Recorder, RecordingWindow};
 use retrylab::rng::writer_rng;
 use retrylab::store::{Event, EventStore, StoreKind};
-use retrylab::workload::protocol::{Action, Input, PoolPlan, Writer};
+use retrylab::units;
+use retrylab::workload::dist::TimeDist;
+use retrylab::workload::protocol::{PoolPlan, Writer};
 use retrylab::workload::scenario::Scenario;
 
 const ACTORS: u64 = 1_000;
 
-fn fresh_store() -> Arc<dyn EventStore> {
-    StoreKind::default().build(64, ACTORS as usize)
+/// A fresh in-memory store, or the same behind a constant latency per call.
+fn fresh_store(latency_ns: u64) -> Arc<dyn EventStore> {
+    let store = StoreKind::default().build(64, ACTORS as usize);
+    if latency_ns == 0 {
+        return store;
+    }
+    let latency = TimeDist::Constant {
+        value: units::Duration(latency_ns),
+    };
+    Arc::new(InjectedStore::new(store, Some(latency), 0.0, 1))
 }
 
 /// Append-only, uniform keys, no think time, immediate retries: the protocol's shortest path.
@@ -41,8 +62,8 @@ fn plan() -> Arc<PoolPlan> {
 }
 
 /// `iters` operations of the bare loop on a fresh store.
-fn bare(iters: u64) -> Duration {
-    let store = fresh_store();
+fn bare(iters: u64, latency_ns: u64) -> Duration {
+    let store = fresh_store(latency_ns);
     let mut rng = writer_rng(1, 0, 0);
     let started = Instant::now();
     for i in 0..iters {
@@ -60,47 +81,35 @@ fn bare(iters: u64) -> Duration {
     started.elapsed()
 }
 
-/// `iters` operations of the instrumented loop on a fresh store, performed as the threaded
-/// engine performs them: every step recorded, the clock read after each store call (a closed
-/// loop's next operation starts at the previous one's end; a zero wait reads no clock). With
-/// `frozen`, the clock is never read (time stands still), which isolates the protocol and
-/// recorder from the clock.
+/// `iters` operations of the instrumented loop on a fresh store: the engine's own
+/// [`perform`], closed loop (each operation starts when the last one ended).
 ///
 /// With `recording` false, every operation counts as warm-up (the warm-up never ends), so the
 /// recorder skips its histograms and counters: the same loop, minus what recording costs.
-fn instrumented(iters: u64, plan: &Arc<PoolPlan>, frozen: bool, recording: bool) -> Duration {
-    let store = fresh_store();
-    let clock = MonotonicClock::start();
-    let read = |now: u64| if frozen { now } else { clock.now() };
+fn instrumented(iters: u64, plan: &Arc<PoolPlan>, recording: bool, latency_ns: u64) -> Duration {
+    let store = fresh_store(latency_ns);
+    let stop = AtomicBool::new(false);
+    let mut waiter = PreciseWaiter::new(MonotonicClock::start());
     let mut rec = Recorder::new(RecordingWindow {
         warmup_end_ns: if recording { 0 } else { u64::MAX },
         window_ns: 100_000_000,
     });
     let mut writer = Writer::new(plan.clone(), 0, writer_rng(1, 0, 0));
+    let mut buf = Vec::new();
     let started = Instant::now();
-    let mut now = read(1);
+    let mut now = waiter.clock().now();
     for _ in 0..iters {
-        let mut action = writer.begin(now, now, &mut rec);
-        loop {
-            let input = match action {
-                Action::Done(_) => break,
-                Action::ReadVersion(actor) => {
-                    let version = store.latest_version(actor);
-                    now = read(now);
-                    Input::Version(version)
-                }
-                Action::Save(event) => {
-                    let saved = store.save(event);
-                    now = read(now);
-                    Input::Saved(saved)
-                }
-                Action::Wait(_) => Input::Waited,
-                Action::ReadEvents { .. } | Action::ReadEventAt { .. } => {
-                    unreachable!("append-only, no timeouts: the protocol never asks this here")
-                }
-            };
-            action = writer.resume(input, now, &mut rec);
-        }
+        let performed = perform(
+            store.as_ref(),
+            &mut writer,
+            &mut rec,
+            &mut waiter,
+            &stop,
+            &mut buf,
+            now,
+            now,
+        );
+        (_, now) = performed.expect("nothing raises the stop flag");
     }
     let elapsed = started.elapsed();
     black_box(&rec);
@@ -130,18 +139,21 @@ fn recording(c: &mut Criterion) {
     let plan = plan();
     let mut group = c.benchmark_group("recording");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("bare_store_loop", |b| b.iter_custom(bare));
+    group.bench_function("bare_store_loop", |b| b.iter_custom(|n| bare(n, 0)));
     group.bench_function("instrumented_loop", |b| {
-        b.iter_custom(|iters| instrumented(iters, &plan, false, true))
+        b.iter_custom(|n| instrumented(n, &plan, true, 0))
     });
-    group.bench_function("protocol_loop_not_recording", |b| {
-        b.iter_custom(|iters| instrumented(iters, &plan, false, false))
-    });
-    group.bench_function("instrumented_loop_frozen_clock", |b| {
-        b.iter_custom(|iters| instrumented(iters, &plan, true, true))
+    group.bench_function("instrumented_loop_not_recording", |b| {
+        b.iter_custom(|n| instrumented(n, &plan, false, 0))
     });
     group.bench_function("clock_read", |b| b.iter_custom(clock_reads));
     group.bench_function("clock_read_os", |b| b.iter_custom(os_clock_reads));
+    group.bench_function("bare_store_loop_remote_1us", |b| {
+        b.iter_custom(|n| bare(n, MICROS))
+    });
+    group.bench_function("instrumented_loop_remote_1us", |b| {
+        b.iter_custom(|n| instrumented(n, &plan, true, MICROS))
+    });
     group.finish();
 }
 

@@ -13,6 +13,7 @@ use crate::workload::scenario::Scenario;
 pub mod audit;
 pub mod gate;
 pub mod injected;
+pub mod operation;
 pub mod sequential;
 pub mod sim;
 pub mod threads;

@@ -22,6 +22,7 @@ use rand::Rng;
 
 use super::gate::{GateOpened, StartGate};
 use super::injected::InjectedStore;
+use super::operation::{Stopped, perform};
 use super::wait::{PreciseWaiter, WaitEnd};
 use super::{EngineError, RunOptions, RunOutput};
 use crate::clock::{MILLIS, MonotonicClock, Nanos};
@@ -30,7 +31,7 @@ use crate::metrics::recorder::{Recorder, RecordingWindow};
 use crate::metrics::results::{LatencySummary, Machine, PoolResult, Results, SCHEMA_VERSION};
 use crate::rng::{derive_seed, writer_rng};
 use crate::store::{Event, EventStore};
-use crate::workload::protocol::{Action, Input, OpEnd, PoolPlan, Writer};
+use crate::workload::protocol::{OpEnd, PoolPlan, Writer};
 use crate::workload::scenario::{Arrival, ArrivalProcess, PoolSpec, Scenario};
 
 /// The most writer threads one run may start; beyond it, use the simulated engine.
@@ -331,48 +332,12 @@ fn operation_loop(
         if spec.panic_probability > 0.0 && writer.rng().random::<f64>() < spec.panic_probability {
             std::panic::resume_unwind(Box::new(InjectedPanic));
         }
-        let mut action = writer.begin(intended, now, rec);
-        let end = loop {
-            let input = match action {
-                Action::Done(end) => break end,
-                Action::ReadVersion(actor) => {
-                    let version = store.latest_version(actor);
-                    now = clock.now();
-                    Input::Version(version)
-                }
-                Action::ReadEvents { actor, from } => {
-                    let read = rebuild(store, actor, from, &mut buf);
-                    now = clock.now();
-                    read
-                }
-                Action::ReadEventAt { actor, version } => {
-                    // Only timed-out appends ask this (the simulator's client timeouts); done
-                    // for real all the same, so the protocol needs no engine-specific branch.
-                    buf.clear();
-                    store.events_into(actor, version, &mut buf);
-                    let latest = store.latest_version(actor);
-                    now = clock.now();
-                    Input::EventAt {
-                        event: buf.first().copied(),
-                        latest,
-                    }
-                }
-                Action::Save(event) => {
-                    let saved = store.save(event);
-                    now = clock.now();
-                    Input::Saved(saved)
-                }
-                // No time passes: no clock read.
-                Action::Wait(0) => Input::Waited,
-                Action::Wait(ns) => match waiter.wait_for(ns, stop) {
-                    WaitEnd::Reached(t) => {
-                        now = t;
-                        Input::Waited
-                    }
-                    WaitEnd::Stopped => return LoopEnd::Stopped,
-                },
-            };
-            action = writer.resume(input, now, rec);
+        let end = match perform(store, writer, rec, waiter, stop, &mut buf, intended, now) {
+            Ok((end, t)) => {
+                now = t;
+                end
+            }
+            Err(Stopped) => return LoopEnd::Stopped,
         };
         done += 1;
         // A closed-loop writer does not spin on an open circuit: it pauses, and the wait reads
@@ -390,26 +355,6 @@ fn operation_loop(
                 ArrivalProcess::Poisson => -(1.0 - writer.rng().random::<f64>()).ln() * gap,
             };
         }
-    }
-}
-
-/// Reads the stream into the reused buffer and folds over it, so a rebuild costs what
-/// replaying an aggregate's events costs, not just a copy.
-fn rebuild(
-    store: &dyn EventStore,
-    actor: crate::store::ActorId,
-    from: crate::store::Version,
-    buf: &mut Vec<Event>,
-) -> Input {
-    buf.clear();
-    store.events_into(actor, from, buf);
-    let state = buf
-        .iter()
-        .fold(0u64, |acc, e| acc.rotate_left(5) ^ e.payload ^ e.version);
-    std::hint::black_box(state);
-    Input::Events {
-        count: buf.len() as u64,
-        last: buf.last().map_or(0, |e| e.version),
     }
 }
 
