@@ -370,4 +370,17 @@ mod tests {
         assert!(rec.op_latency.max().abs_diff(3_000_000) <= 3_000);
         assert_eq!(rec.read_latency.max(), 70);
     }
+
+    #[test]
+    fn events_land_in_their_time_window_in_any_order() {
+        let mut rec = Recorder::new(RecordingWindow {
+            warmup_end_ns: 0,
+            window_ns: 100,
+        });
+        for now in [0, 99, 100, 350, 120, 0, 399, 400] {
+            rec.committed(0, now, 1);
+        }
+        let commits: Vec<u64> = rec.windows.iter().map(|w| w.commits).collect();
+        assert_eq!(commits, [3, 2, 0, 2, 1]);
+    }
 }
