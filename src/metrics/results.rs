@@ -255,6 +255,11 @@ pub struct Machine {
     pub crate_version: String,
     /// The git commit retrylab was built from, if known.
     pub commit: String,
+    /// The clock the threaded engine timed with: `tsc` (the CPU's time-stamp counter, where the
+    /// kernel keeps time with it) or `os` (`Instant`). Empty in results written before it was
+    /// recorded.
+    #[serde(default)]
+    pub clock: String,
 }
 
 impl Machine {
@@ -277,6 +282,12 @@ impl Machine {
             commit: option_env!("RETRYLAB_COMMIT")
                 .unwrap_or("unknown")
                 .to_owned(),
+            clock: if crate::clock::MonotonicClock::start().reads_tsc() {
+                "tsc"
+            } else {
+                "os"
+            }
+            .to_owned(),
         }
     }
 }

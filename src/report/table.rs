@@ -110,6 +110,14 @@ pub fn run_facts(r: &Results) -> Table {
     for (k, v) in facts {
         t.push(None, vec![k.to_owned(), v]);
     }
+    let clock = match m.clock.as_str() {
+        "tsc" => Some("the CPU's time-stamp counter"),
+        "os" => Some("the OS monotonic clock"),
+        _ => None,
+    };
+    if let (Some(clock), true) = (clock, r.engine == "threads") {
+        t.push(None, vec!["timed with".to_owned(), clock.to_owned()]);
+    }
     if let Some(sim) = &r.sim {
         t.push(
             None,
