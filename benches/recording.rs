@@ -9,9 +9,9 @@
 //! - `instrumented_loop_not_recording`: the same loop with the recorder idle (what recording
 //!   itself costs).
 //! - `clock_read` and `clock_read_os`: one read of the run clock (TSC) and of `Instant::now`.
-//! - `*_remote_1us`: both loops against the same store behind a 1 µs injected latency per
-//!   call, as a scenario with `[store] latency` emulates a remote store: the harness's fixed
-//!   cost next to an operation of realistic length.
+//! - `*_remote_1us`: both loops against the same store with a 1 µs injected latency on each
+//!   leg of every call (request and response), as a scenario with `[store] latency` emulates a
+//!   remote store: the harness's fixed cost next to an operation of realistic length.
 //!
 //! `cargo bench --bench recording -- --warm-up-time 1 --measurement-time 2`
 
@@ -26,11 +26,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::Rng;
 use retrylab::clock::{MICROS, MonotonicClock};
-use retrylab::engine::injected::InjectedStore;
-use retrylab::engine::operation::perform;
-use retrylab::engine::wait::PreciseWaiter;
+use retrylab::engine::operation::{Performed, Performer};
+use retrylab::engine::wait::{PreciseWaiter, precise_sleep};
 use retrylab::metrics::recorder::{Recorder, RecordingWindow};
-use retrylab::rng::writer_rng;
+use retrylab::rng::{engine_rng, writer_rng};
 use retrylab::store::{Event, EventStore, StoreKind};
 use retrylab::units;
 use retrylab::workload::dist::TimeDist;
@@ -39,16 +38,17 @@ use retrylab::workload::scenario::Scenario;
 
 const ACTORS: u64 = 1_000;
 
-/// A fresh in-memory store, or the same behind a constant latency per call.
-fn fresh_store(latency_ns: u64) -> Arc<dyn EventStore> {
-    let store = StoreKind::default().build(64, ACTORS as usize);
-    if latency_ns == 0 {
-        return store;
+/// A fresh in-memory store.
+fn fresh_store() -> Arc<dyn EventStore> {
+    StoreKind::default().build(64, ACTORS as usize)
+}
+
+/// A remote call's two legs, as the engine waits them out.
+fn legs(latency_ns: u64) {
+    if latency_ns > 0 {
+        precise_sleep(latency_ns);
+        precise_sleep(latency_ns);
     }
-    let latency = TimeDist::Constant {
-        value: units::Duration(latency_ns),
-    };
-    Arc::new(InjectedStore::new(store, Some(latency), 0.0, 1))
 }
 
 /// Append-only, uniform keys, no think time, immediate retries: the protocol's shortest path.
@@ -63,12 +63,14 @@ fn plan() -> Arc<PoolPlan> {
 
 /// `iters` operations of the bare loop on a fresh store.
 fn bare(iters: u64, latency_ns: u64) -> Duration {
-    let store = fresh_store(latency_ns);
+    let store = fresh_store();
     let mut rng = writer_rng(1, 0, 0);
     let started = Instant::now();
     for i in 0..iters {
         let actor = rng.random_range(0..ACTORS);
+        legs(latency_ns);
         let version = store.latest_version(actor) + 1;
+        legs(latency_ns);
         let saved = store.save(Event {
             actor,
             version,
@@ -82,34 +84,39 @@ fn bare(iters: u64, latency_ns: u64) -> Duration {
 }
 
 /// `iters` operations of the instrumented loop on a fresh store: the engine's own
-/// [`perform`], closed loop (each operation starts when the last one ended).
+/// [`Performer`], closed loop (each operation starts when the last one ended).
 ///
 /// With `recording` false, every operation counts as warm-up (the warm-up never ends), so the
 /// recorder skips its histograms and counters: the same loop, minus what recording costs.
 fn instrumented(iters: u64, plan: &Arc<PoolPlan>, recording: bool, latency_ns: u64) -> Duration {
-    let store = fresh_store(latency_ns);
+    let store = fresh_store();
     let stop = AtomicBool::new(false);
-    let mut waiter = PreciseWaiter::new(MonotonicClock::start());
+    let latency = (latency_ns > 0).then_some(TimeDist::Constant {
+        value: units::Duration(latency_ns),
+    });
+    let waiter = PreciseWaiter::new(MonotonicClock::start());
+    let clock = waiter.clock();
+    let mut performer = Performer::new(
+        store.as_ref(),
+        latency,
+        0.0,
+        engine_rng(1, 0, 0),
+        waiter,
+        &stop,
+        u64::MAX,
+    );
     let mut rec = Recorder::new(RecordingWindow {
         warmup_end_ns: if recording { 0 } else { u64::MAX },
         window_ns: 100_000_000,
     });
     let mut writer = Writer::new(plan.clone(), 0, writer_rng(1, 0, 0));
-    let mut buf = Vec::new();
     let started = Instant::now();
-    let mut now = waiter.clock().now();
+    let mut now = clock.now();
     for _ in 0..iters {
-        let performed = perform(
-            store.as_ref(),
-            &mut writer,
-            &mut rec,
-            &mut waiter,
-            &stop,
-            &mut buf,
-            now,
-            now,
-        );
-        (_, now) = performed.expect("nothing raises the stop flag");
+        match performer.perform(&mut writer, &mut rec, now, now) {
+            Performed::Done(_, t) => now = t,
+            Performed::Cut(_) => unreachable!("no end and no stop"),
+        }
     }
     let elapsed = started.elapsed();
     black_box(&rec);

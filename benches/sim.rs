@@ -11,8 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use retrylab::engine::RunOptions;
-use retrylab::engine::sim;
+use retrylab::engine::{self, EngineKind, RunOptions};
 use retrylab::workload::scenario::Scenario;
 
 fn scenario(name: &str, latency: &str, actors: u64) -> Scenario {
@@ -55,11 +54,16 @@ fn attempts_per_second(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(2));
     for s in &cases {
-        let once = sim::run(s, &RunOptions::default()).expect("bench scenario runs");
+        let once =
+            engine::run(s, EngineKind::Sim, &RunOptions::default()).expect("bench scenario runs");
         let attempts: u64 = once.pools.iter().map(|p| p.counters.attempts).sum();
         group.throughput(Throughput::Elements(attempts));
         group.bench_function(&s.name, |b| {
-            b.iter(|| black_box(sim::run(black_box(s), &RunOptions::default()).unwrap()))
+            b.iter(|| {
+                black_box(
+                    engine::run(black_box(s), EngineKind::Sim, &RunOptions::default()).unwrap(),
+                )
+            })
         });
     }
     group.finish();

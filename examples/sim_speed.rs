@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use retrylab::engine::{RunOptions, sim};
+use retrylab::engine::{self, EngineKind, RunOptions};
 use retrylab::workload::scenario::Scenario;
 
 fn main() {
@@ -31,7 +31,8 @@ policy = "immediate"
     let mut attempts = 0u64;
     let mut events = 0u64;
     for _ in 0..runs {
-        let r = sim::run(&scenario, &RunOptions::default()).expect("the built-in scenario runs");
+        let r = engine::run(&scenario, EngineKind::Sim, &RunOptions::default())
+            .expect("the built-in scenario runs");
         attempts += r.pools.iter().map(|p| p.counters.attempts).sum::<u64>();
         events += r.sim.map_or(0, |s| s.events_processed);
     }

@@ -21,9 +21,21 @@ pub fn derive_seed(master: u64, pool: u32, stream: u32) -> u64 {
     mix64(mix64(master ^ mix64(u64::from(pool) + 1)) ^ u64::from(stream))
 }
 
-/// A generator for stream `stream` of pool `pool` under `master`.
+/// A generator for stream `stream` of pool `pool` under `master`: writer `stream`'s own
+/// stream (its keys, think times, policy jitter, arrival gaps).
 pub fn writer_rng(master: u64, pool: u32, stream: u32) -> WriterRng {
     WriterRng::seed_from_u64(derive_seed(master, pool, stream))
+}
+
+/// Engine streams are derived as pools numbered from here, so they never meet a writer's own.
+const ENGINE_STREAM_POOL_BASE: u32 = 0x8000_0000;
+
+/// The engine's own draws on behalf of writer `writer` of pool `pool` (store latency legs,
+/// service times, injected faults and crashes): one rule for every engine, separate from the
+/// writer's own stream, so the same seed gives every engine the same writer streams and adding
+/// an engine draw never shifts a writer's.
+pub fn engine_rng(master: u64, pool: u32, writer: u32) -> WriterRng {
+    writer_rng(master, ENGINE_STREAM_POOL_BASE | pool, writer)
 }
 
 #[cfg(test)]
@@ -41,5 +53,7 @@ mod tests {
         assert_ne!(a, c);
         assert_ne!(b, c);
         assert_eq!(a, a2);
+        let e: u64 = engine_rng(7, 0, 0).random();
+        assert!(![a, b, c].contains(&e), "engine draws are not the writer's");
     }
 }

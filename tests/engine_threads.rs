@@ -28,8 +28,8 @@ fn assert_consistent(p: &PoolResult) {
     let c = &p.counters;
     assert_eq!(
         c.operations,
-        c.committed + c.give_ups() + c.rejections(),
-        "operations = committed + give-ups + rejections: {c:?}"
+        c.committed + c.give_ups() + c.rejections() + c.unfinished,
+        "operations = committed + give-ups + rejections + cut by the end: {c:?}"
     );
     assert_eq!(
         c.attempts,

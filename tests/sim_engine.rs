@@ -6,7 +6,7 @@ mod sim_support;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use retrylab::engine::{EngineError, RunOptions, sim};
+use retrylab::engine::{self, EngineError, EngineKind, RunOptions};
 use sim_support::{scenario, simulate};
 
 /// One writer, no contention, constant latency `l` per leg, no think: every operation is a
@@ -290,7 +290,7 @@ policy = "immediate"
         stop: Some(Arc::new(AtomicBool::new(true))),
         ..RunOptions::default()
     };
-    let r = sim::run(&s, &opts).unwrap();
+    let r = engine::run(&s, EngineKind::Sim, &opts).unwrap();
     assert!(r.partial);
     assert!(r.integrity.ok, "{:?}", r.integrity.problems);
     assert!(r.measured_ns < 1_000_000_000, "{}", r.measured_ns);
@@ -310,7 +310,7 @@ writers = 4
 policy = "immediate"
 "#,
     );
-    match sim::run(&s, &RunOptions::default()) {
+    match engine::run(&s, EngineKind::Sim, &RunOptions::default()) {
         Err(EngineError::Unsupported(msg)) => assert!(msg.contains("latency"), "{msg}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -387,7 +387,14 @@ mix = { append = 2.0, read_latest = 1.0, read_events = 1.0 }
     assert!(r.pools[0].read_latency.max.abs_diff(10_000) <= 10);
     // The audit counts the 60 prefilled events as written before the run.
     assert!(r.integrity.stored_events >= 60 + c.committed);
-    assert_eq!(r.integrity.stored_events, r.integrity.acknowledged_events);
+    // Appends cut at the end may or may not have landed; nothing else is unaccounted for.
+    let i = &r.integrity;
+    assert!(i.ok, "{:?}", i.problems);
+    assert!(
+        (i.acknowledged_events..=i.acknowledged_events + i.unknown_outcomes)
+            .contains(&i.stored_events),
+        "{i:?}"
+    );
 }
 
 #[test]
@@ -410,7 +417,7 @@ writers = 2
 policy = "immediate"
 "#,
     );
-    let out = sim::run_full(&s, &RunOptions::default()).unwrap();
+    let out = engine::run_full(&s, EngineKind::Sim, &RunOptions::default()).unwrap();
     assert_eq!(out.op_latency.len(), 2);
     for (h, p) in out.op_latency.iter().zip(&out.results.pools) {
         assert_eq!(h.len(), p.op_latency.count);

@@ -8,7 +8,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 /// What the waiting threads learn when the gate opens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GateOpened {
+pub(crate) enum GateOpened {
     /// Start the run.
     Go,
     /// The run was abandoned before it started: return at once.
@@ -17,19 +17,19 @@ pub enum GateOpened {
 
 /// A one-shot latch that many threads wait on and one thread opens.
 #[derive(Debug, Default)]
-pub struct StartGate {
+pub(crate) struct StartGate {
     state: Mutex<Option<GateOpened>>,
     opened: Condvar,
 }
 
 impl StartGate {
     /// A closed gate.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Blocks until the gate is opened; returns how.
-    pub fn wait(&self) -> GateOpened {
+    pub(crate) fn wait(&self) -> GateOpened {
         // The critical sections below cannot panic, so a poisoned lock still holds a valid state.
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
@@ -44,7 +44,7 @@ impl StartGate {
     }
 
     /// Opens the gate for every waiter, present and future.
-    pub fn open(&self, how: GateOpened) {
+    pub(crate) fn open(&self, how: GateOpened) {
         *self.state.lock().unwrap_or_else(PoisonError::into_inner) = Some(how);
         self.opened.notify_all();
     }

@@ -1,8 +1,21 @@
 //! The engines that drive writer pools against a store: real threads, or virtual time.
 //!
-//! Both take a [`Scenario`] and produce the same [`Results`]; both drive the same writer
-//! protocol ([`crate::workload::protocol`]), so a report cannot tell which engine ran except by
-//! the `engine` field.
+//! One run shell, many drivers:
+//!
+//! ```text
+//! Scenario ─▶ RunPlan (plan.rs: pool plans, prefilled store, writer streams, the end)
+//!               │
+//!               ▼ per writer: Schedule (schedule.rs) ─▶ Writer protocol ─▶ Action
+//!          driver: threads.rs (real threads, real clock) | sim/ (virtual time)
+//!               │        performs each Action through store_call.rs, cuts it at the end
+//!               ▼
+//!          DriverReport ─▶ assemble.rs (audit, per-pool summaries) ─▶ RunOutput / Results
+//! ```
+//!
+//! Everything but performing an action and telling the time is written once: prefill, arrival
+//! schedules, the run's end, fault injection, seed derivation and results assembly. Both
+//! drivers produce the same [`Results`], so a report cannot tell which engine ran except by the
+//! `engine` field. A new engine (a store across a network) is one more driver.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -10,12 +23,16 @@ use std::sync::atomic::AtomicBool;
 use crate::metrics::results::Results;
 use crate::workload::scenario::Scenario;
 
+pub(crate) mod arrivals;
+pub(crate) mod assemble;
 pub mod audit;
-pub mod gate;
-pub mod injected;
+pub(crate) mod gate;
 pub mod operation;
+pub(crate) mod plan;
+pub(crate) mod schedule;
 pub mod sequential;
 pub mod sim;
+pub(crate) mod store_call;
 pub mod threads;
 pub mod wait;
 
@@ -92,6 +109,10 @@ pub struct RunOutput {
 }
 
 /// Runs `scenario` on the chosen engine.
+///
+/// # Errors
+///
+/// As [`run_full`].
 pub fn run(
     scenario: &Scenario,
     engine: EngineKind,
@@ -100,20 +121,89 @@ pub fn run(
     run_full(scenario, engine, opts).map(|out| out.results)
 }
 
-/// Runs `scenario` on the chosen engine and keeps the latency histograms too.
+/// Runs `scenario` on the chosen engine and keeps the latency histograms too: the shell
+/// compiles the plan, the engine's driver runs the writers, the assembler writes the results.
+///
+/// # Errors
+///
+/// [`EngineError::Keys`] when a pool's key distribution does not fit the actor count,
+/// [`EngineError::Unsupported`] when the engine cannot run the scenario (the message says
+/// which can), [`EngineError::Spawn`] when the threaded engine cannot start a thread.
 pub fn run_full(
     scenario: &Scenario,
     engine: EngineKind,
     opts: &RunOptions,
 ) -> Result<RunOutput, EngineError> {
-    match engine {
-        EngineKind::Threads => threads::run(scenario, opts),
-        EngineKind::Sim => sim::run_full(scenario, opts).map(|out| RunOutput {
-            results: out.results,
-            op_latency: out.op_latency,
-            // Virtual time waits exactly as long as asked: there is no overshoot to report.
-            wait_overshoot: hdrhistogram::Histogram::new(3)
-                .expect("3 significant figures is a valid precision"),
-        }),
+    let plan = plan::RunPlan::new(scenario)?;
+    let report = match engine {
+        EngineKind::Threads => threads::drive(&plan, opts)?,
+        EngineKind::Sim => sim::drive(&plan, opts)?,
+    };
+    Ok(assemble::assemble(&plan, engine, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::EventStore;
+
+    /// What a run left in its store: each actor's events as (version, payload).
+    fn contents(store: &dyn EventStore) -> Vec<(u64, Vec<(u64, u64)>)> {
+        let mut actors = store.actors();
+        actors.sort_unstable();
+        actors
+            .into_iter()
+            .map(|a| {
+                let events = store.events(a, 1);
+                (a, events.iter().map(|e| (e.version, e.payload)).collect())
+            })
+            .collect()
+    }
+
+    /// One writer, a fixed number of operations, no contention: whatever the engine's clock,
+    /// the writer's own stream alone decides each operation's kind and actor, so both engines
+    /// must leave the very same store.
+    #[test]
+    fn the_same_seed_gives_every_engine_the_same_writer_streams() {
+        let s = Scenario::from_toml(
+            r#"
+name = "streams"
+seed = 11
+[run]
+actors = 40
+[[pools]]
+name = "a"
+writers = 1
+operations = 300
+policy = "immediate"
+keys = { kind = "zipf", exponent = 1.1 }
+think = { kind = "exponential", mean = "1us" }
+mix = { append = 2.0, read_latest = 1.0 }
+start_spread = "5us"
+"#,
+            "test",
+        )
+        .unwrap();
+        let mut stores = Vec::new();
+        for engine in [EngineKind::Threads, EngineKind::Sim] {
+            let plan = plan::RunPlan::new(&s).unwrap();
+            let report = match engine {
+                EngineKind::Threads => threads::drive(&plan, &RunOptions::default()),
+                EngineKind::Sim => sim::drive(&plan, &RunOptions::default()),
+            }
+            .unwrap();
+            let out = assemble::assemble(&plan, engine, report);
+            assert!(out.results.integrity.ok, "{engine:?}");
+            stores.push(contents(plan.store.as_ref()));
+        }
+        let appended: usize = stores[0].iter().map(|(_, e)| e.len()).sum();
+        assert!(
+            (150..300).contains(&appended),
+            "{appended} appends of 300 operations"
+        );
+        assert_eq!(
+            stores[0], stores[1],
+            "each event went to the same actor in both engines"
+        );
     }
 }

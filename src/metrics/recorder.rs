@@ -14,6 +14,12 @@ pub const MAX_STALENESS_BUCKET: usize = 64;
 /// Attempt counts above this share the last bucket of the attempts-per-operation histogram.
 pub const MAX_ATTEMPTS_BUCKET: usize = 64;
 
+/// The most time-series windows a recorder keeps. Events later than that many windows after
+/// the start are counted in the last window (validation keeps a run's length within it, so
+/// only a run bounded by operation counts alone can reach it), so memory stays bounded
+/// whatever the clock says.
+pub const MAX_WINDOWS: usize = 100_000;
+
 /// When recording counts, and how time is bucketed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordingWindow {
@@ -76,6 +82,14 @@ pub struct Counters {
     /// Timed-out appends that had in fact committed (counted as committed too).
     #[serde(default)]
     pub timeouts_committed: u64,
+    /// Operations still in flight when the run ended (cut at the deadline or by a stop):
+    /// neither committed nor given up.
+    #[serde(default)]
+    pub unfinished: u64,
+    /// Of those, operations cut while an append of theirs might still land (sent, answer not
+    /// heard): the audit allows each one stored event its writer was not told of.
+    #[serde(default)]
+    pub unknown_outcomes: u64,
 }
 
 impl Counters {
@@ -107,6 +121,8 @@ impl Counters {
         self.backoff_ns += o.backoff_ns;
         self.timeouts += o.timeouts;
         self.timeouts_committed += o.timeouts_committed;
+        self.unfinished += o.unfinished;
+        self.unknown_outcomes += o.unknown_outcomes;
     }
 }
 
@@ -185,7 +201,7 @@ impl Recorder {
 
     #[inline]
     fn slot(&mut self, now: Nanos) -> &mut WindowCounts {
-        let i = (now / self.window.window_ns) as usize;
+        let i = ((now / self.window.window_ns.max(1)) as usize).min(MAX_WINDOWS - 1);
         if i >= self.windows.len() {
             self.windows.resize(i + 1, WindowCounts::default());
         }
@@ -311,6 +327,15 @@ impl Recorder {
         }
     }
 
+    /// The run ended while the operation was in flight; `maybe_stored`: an append of its
+    /// might still land, unknown to its writer.
+    pub fn unfinished(&mut self, intended_start: Nanos, maybe_stored: bool) {
+        if self.measures(intended_start) {
+            self.counters.unfinished += 1;
+            self.counters.unknown_outcomes += u64::from(maybe_stored);
+        }
+    }
+
     /// A read operation completed at `now`.
     pub fn read(&mut self, intended_start: Nanos, now: Nanos) {
         if self.measures(intended_start) {
@@ -382,5 +407,17 @@ mod tests {
         }
         let commits: Vec<u64> = rec.windows.iter().map(|w| w.commits).collect();
         assert_eq!(commits, [3, 2, 0, 2, 1]);
+    }
+
+    #[test]
+    fn the_time_series_never_grows_past_its_cap() {
+        let mut rec = Recorder::new(RecordingWindow {
+            warmup_end_ns: 0,
+            window_ns: 1,
+        });
+        rec.committed(0, u64::MAX, 1);
+        rec.committed(0, 5, 1);
+        assert_eq!(rec.windows.len(), MAX_WINDOWS);
+        assert_eq!(rec.windows[MAX_WINDOWS - 1].commits, 1);
     }
 }

@@ -175,6 +175,10 @@ pub struct PoolResult {
     /// at most the first 10,000 are logged).
     #[serde(default)]
     pub breaker_transitions: Vec<BreakerTransition>,
+    /// When the pool's last writer finished its last operation, ns from the start (pools with
+    /// a fixed `operations` count only; the run's `makespan_ns` is the largest of these).
+    #[serde(default)]
+    pub makespan_ns: Option<Nanos>,
 }
 
 impl PoolResult {
@@ -223,6 +227,7 @@ impl PoolResult {
             },
             panicked_writers: 0,
             breaker_transitions: Vec::new(),
+            makespan_ns: None,
         }
     }
 }
@@ -236,6 +241,10 @@ pub struct Integrity {
     pub stored_events: u64,
     /// Events the run's writers were told were committed (warm-up included), plus prefill.
     pub acknowledged_events: u64,
+    /// Appends cut by the run's end before their answer came, so their writers could not know
+    /// whether they landed: the audit accepts each one stored or not.
+    #[serde(default)]
+    pub unknown_outcomes: u64,
     /// Streams whose versions had a gap or a duplicate.
     pub broken_streams: u64,
     /// What failed, in words (empty when `ok`).

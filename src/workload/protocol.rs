@@ -203,6 +203,7 @@ pub struct Writer {
     seq: u32,
     committed: u64,
     acknowledged: u64,
+    unknown: u64,
 }
 
 impl Writer {
@@ -235,6 +236,7 @@ impl Writer {
             seq: 0,
             committed: 0,
             acknowledged: 0,
+            unknown: 0,
         }
     }
 
@@ -261,6 +263,30 @@ impl Writer {
     /// Every commit this writer was told of, warm-up included (for the store audit).
     pub fn acknowledged(&self) -> u64 {
         self.acknowledged
+    }
+
+    /// Operations cut by the run's end while an append of theirs might still land (sent, its
+    /// answer not heard): each may have stored one event this writer was not told of.
+    pub fn unknown_outcomes(&self) -> u64 {
+        self.unknown
+    }
+
+    /// Ends the operation in progress, unfinished: the run ended (deadline or stop) while it
+    /// was in flight. `call_sent`: the call the writer awaits reached the store, its answer did
+    /// not come back. An append sent and not answered, or timed out and not resolved, counts
+    /// as an unknown outcome. Does nothing between operations.
+    pub fn abandon(&mut self, rec: &mut Recorder, call_sent: bool) {
+        if self.phase == Phase::Idle {
+            return;
+        }
+        let maybe_stored = self.unsettled || (call_sent && self.phase == Phase::Saving);
+        if self.kind == OpKind::Append {
+            // Not `on_abandon`: the run's end is no failure for a gate to count.
+            rec.unfinished(self.intended_start, maybe_stored);
+        }
+        self.unknown += u64::from(maybe_stored);
+        self.unsettled = false;
+        self.phase = Phase::Idle;
     }
 
     /// True between an operation's [`Writer::begin`] and its [`Action::Done`].
@@ -518,6 +544,7 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::store_call::{Injected, perform_call};
     use crate::metrics::recorder::RecordingWindow;
     use crate::rng::writer_rng;
     use crate::store::{EventStore, GlobalMutexStore};
@@ -538,25 +565,13 @@ mod tests {
         })
     }
 
-    /// Performs one action against the store, as the threaded engine would (time frozen).
+    /// Performs one action against the store through the engines' one switch (time frozen).
     fn perform(store: &dyn EventStore, action: Action) -> Input {
-        match action {
-            Action::ReadVersion(a) => Input::Version(store.latest_version(a)),
-            Action::ReadEvents { actor, from } => {
-                let events = store.events(actor, from);
-                Input::Events {
-                    count: events.len() as u64,
-                    last: events.last().map_or(0, |e| e.version),
-                }
-            }
-            Action::Save(e) => Input::Saved(store.save(e)),
-            Action::Wait(_) => Input::Waited,
-            Action::ReadEventAt { actor, version } => Input::EventAt {
-                event: store.events(actor, version).first().copied(),
-                latest: store.latest_version(actor),
-            },
-            Action::Done(_) => unreachable!(),
+        if let Action::Wait(_) = action {
+            return Input::Waited;
         }
+        let (mut rng, mut buf) = (writer_rng(0, 0, 0), Vec::new());
+        perform_call(store, action, &Injected::default(), &mut rng, &mut buf)
     }
 
     #[test]

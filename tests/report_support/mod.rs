@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use retrylab::engine::audit::{TAG_MASK, audit};
+use retrylab::engine::audit::{TAG_MASK, Told, audit};
 use retrylab::metrics::recorder::{Recorder, RecordingWindow};
 use retrylab::metrics::results::{Machine, PoolResult, Results, SCHEMA_VERSION};
 use retrylab::rng::writer_rng;
@@ -88,10 +88,10 @@ pub fn drive(scenario: &Scenario) -> Results {
         };
         slot.action = Some(action);
     }
-    let mut acknowledged: HashMap<u64, u64> = HashMap::new();
+    let mut acknowledged: HashMap<u64, Told> = HashMap::new();
     for s in &slots {
         let tag = Writer::payload(s.pool as u32, s.writer.index(), 0) & TAG_MASK;
-        *acknowledged.entry(tag).or_insert(0) += s.writer.acknowledged();
+        acknowledged.entry(tag).or_default().acknowledged += s.writer.acknowledged();
     }
     let pools: Vec<PoolResult> = scenario
         .pools

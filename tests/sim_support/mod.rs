@@ -1,8 +1,7 @@
 //! Helpers shared by the simulator's test files (included with `mod`).
 #![allow(dead_code, unreachable_pub)]
 
-use retrylab::engine::RunOptions;
-use retrylab::engine::sim;
+use retrylab::engine::{self, EngineKind, RunOptions};
 use retrylab::metrics::results::Results;
 use retrylab::workload::scenario::Scenario;
 
@@ -13,7 +12,7 @@ pub fn scenario(text: &str) -> Scenario {
 
 /// Runs a scenario in the simulator; the audit must pass.
 pub fn simulate(s: &Scenario) -> Results {
-    let r = sim::run(s, &RunOptions::default()).expect("the simulation runs");
+    let r = engine::run(s, EngineKind::Sim, &RunOptions::default()).expect("the simulation runs");
     assert!(r.integrity.ok, "audit failed: {:?}", r.integrity.problems);
     r
 }

@@ -23,12 +23,15 @@
 //! - **Faults**: `fault_probability` answers a save with `SaveError::Unavailable` without
 //!   touching the store; `panic_probability` stops a writer at an operation's start (counted in
 //!   `panicked_writers`; nothing actually panics).
-//! - **Randomness**: each writer's own stream is `rng::writer_rng(seed, pool, writer)`, as in
-//!   the threaded engine; the engine's draws (legs, service, faults, crashes) come from a
-//!   separate stream per writer. The same scenario and seed give byte-identical results.
+//! - **Randomness**: each writer's own stream is `rng::writer_rng(seed, pool, writer)` and the
+//!   engine's draws (legs, service, faults, crashes) come from `rng::engine_rng(seed, pool,
+//!   writer)`, the same rule in every engine. The same scenario and seed give byte-identical
+//!   results.
 //! - **Ending**: no operation starts at or after the end of the run (warm-up + duration, or a
-//!   stop request); operations in flight drain. Pools with `operations` stop after them, and the
-//!   results carry the makespan.
+//!   stop request), and none is left running past it: a wait that would end after it, a call
+//!   sent at it or an answer that arrives after it cuts the operation, counted `unfinished`
+//!   (an append sent and not answered is an `unknown_outcome`, which the audit allows for).
+//!   Pools with `operations` stop after them, and the results carry the makespan.
 //!
 //! Memory stays small at scale: one recorder per pool (not per writer), a few dozen bytes of
 //! engine state per writer beyond the protocol machine.
@@ -47,29 +50,18 @@
 //! noise, modest contention) their conflict rates should agree; when they do not, suspect the
 //! model's missing costs first.
 
+use crate::engine::assemble::DriverReport;
+use crate::engine::plan::RunPlan;
 use crate::engine::{EngineError, RunOptions};
-use crate::metrics::results::{Machine, Results, SCHEMA_VERSION};
-use crate::workload::scenario::Scenario;
 
 pub use crate::metrics::results::SimStats;
 
-mod arrivals;
 mod calls;
 mod queue;
 mod server;
 mod simulation;
 
-/// A simulated run's results with the merged latency histograms the results file only
-/// summarises (for HdrHistogram interval logs and exact merges across runs).
-#[derive(Debug)]
-pub struct SimOutput {
-    /// The results, as written to `results.json`.
-    pub results: Results,
-    /// Each pool's committed-operation latency histogram (ns), in pool order.
-    pub op_latency: Vec<hdrhistogram::Histogram<u64>>,
-}
-
-/// Runs `scenario` in virtual time and returns its results (`engine = "sim"`).
+/// Drives `plan`'s writers in virtual time.
 ///
 /// Deterministic: the same scenario (seed included) gives the same results, byte for byte once
 /// serialised. Thread-safe to call from many threads at once (sweeps run it under rayon): it
@@ -79,41 +71,7 @@ pub struct SimOutput {
 /// # Errors
 ///
 /// [`EngineError::Unsupported`] when the scenario cannot advance virtual time (a closed loop
-/// where nothing takes any time) or has an open-loop rate that is not a positive number;
-/// [`EngineError::Keys`] when a pool's key distribution does not fit the actor count.
-pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Results, EngineError> {
-    run_full(scenario, opts).map(|out| out.results)
-}
-
-/// [`run`], keeping each pool's latency histogram too.
-///
-/// # Errors
-///
-/// As [`run`].
-pub fn run_full(scenario: &Scenario, opts: &RunOptions) -> Result<SimOutput, EngineError> {
-    let outcome = simulation::Simulation::new(scenario, opts.stop.clone())?.run();
-    let scenario_toml = toml::to_string(scenario)
-        .unwrap_or_else(|e| format!("# the scenario could not be written as TOML: {e}\n"));
-    let results = Results {
-        schema_version: SCHEMA_VERSION,
-        scenario_name: scenario.name.clone(),
-        scenario_toml,
-        seed: scenario.seed,
-        engine: crate::engine::EngineKind::Sim.name().to_owned(),
-        store: outcome.store.to_owned(),
-        machine: Machine::detect(),
-        measured_ns: outcome.measured_ns,
-        warmup_ns: scenario.run.warmup.0,
-        window_ns: scenario.run.window.0,
-        makespan_ns: outcome.makespan_ns,
-        partial: outcome.stopped,
-        wait_overshoot: None,
-        pools: outcome.pools,
-        integrity: outcome.integrity,
-        sim: Some(outcome.stats),
-    };
-    Ok(SimOutput {
-        results,
-        op_latency: outcome.op_latency,
-    })
+/// where nothing takes any time, or retries that take none).
+pub(crate) fn drive(plan: &RunPlan<'_>, opts: &RunOptions) -> Result<DriverReport, EngineError> {
+    simulation::Simulation::new(plan, opts.stop.clone())?.run()
 }

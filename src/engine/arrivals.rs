@@ -11,7 +11,7 @@ use crate::workload::scenario::{Arrival, ArrivalProcess, PoolSpec};
 
 /// A pool's arrival rule, per writer.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum ArrivalPlan {
+pub(crate) enum ArrivalPlan {
     /// The next operation starts when the last ends.
     Closed,
     /// Operations are scheduled `mean_gap_ns` apart on average, whatever the latency.
@@ -25,7 +25,7 @@ pub(super) enum ArrivalPlan {
 
 impl ArrivalPlan {
     /// The rule of `pool`; a rate that is not a positive finite number is refused.
-    pub(super) fn of(pool: &PoolSpec) -> Result<Self, EngineError> {
+    pub(crate) fn of(pool: &PoolSpec) -> Result<Self, EngineError> {
         match pool.arrival {
             Arrival::Closed {} => Ok(ArrivalPlan::Closed),
             Arrival::Open { rate, process } => {
@@ -46,7 +46,7 @@ impl ArrivalPlan {
     /// The first intended start of a writer that may begin at `offset`: the offset itself in
     /// closed loop; in open loop one gap later (a random phase for constant gaps, so writers do
     /// not arrive in lockstep).
-    pub(super) fn first(&self, offset: Nanos, rng: &mut WriterRng) -> f64 {
+    pub(crate) fn first(&self, offset: Nanos, rng: &mut WriterRng) -> f64 {
         match *self {
             ArrivalPlan::Closed => offset as f64,
             ArrivalPlan::Open {
@@ -59,7 +59,7 @@ impl ArrivalPlan {
 
     /// The gap to the next intended start (open loop; 0 in closed loop).
     #[inline]
-    pub(super) fn gap(&self, rng: &mut WriterRng) -> f64 {
+    pub(crate) fn gap(&self, rng: &mut WriterRng) -> f64 {
         match *self {
             ArrivalPlan::Closed => 0.0,
             ArrivalPlan::Open {

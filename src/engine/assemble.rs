@@ -1,0 +1,205 @@
+//! The one results assembler: what a driver hands back after its writers stopped, audited and
+//! summarised into the results schema the same way for every engine.
+
+use std::collections::HashMap;
+
+use hdrhistogram::Histogram;
+
+use super::audit::{Told, audit};
+use super::plan::RunPlan;
+use super::{EngineKind, RunOutput};
+use crate::clock::Nanos;
+use crate::metrics::recorder::Recorder;
+use crate::metrics::results::{
+    Integrity, LatencySummary, Machine, PoolResult, Results, SCHEMA_VERSION, SimStats,
+};
+use crate::workload::protocol::Writer;
+
+/// What one writer ended with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WriterTally {
+    /// Its pool.
+    pub(crate) pool: u32,
+    /// Its index in the pool.
+    pub(crate) index: u32,
+    /// Measured commits (for fairness).
+    pub(crate) committed: u64,
+    /// What it was told, for the audit.
+    pub(crate) told: Told,
+    /// It crashed (fault injection or a bug) and stopped early.
+    pub(crate) crashed: bool,
+    /// When it finished its last operation (or crashed), ns from the start.
+    pub(crate) finished_ns: Nanos,
+}
+
+impl WriterTally {
+    /// The tally of `writer`, which finished at `finished_ns`.
+    pub(crate) fn of(writer: &Writer, pool: u32, crashed: bool, finished_ns: Nanos) -> Self {
+        Self {
+            pool,
+            index: writer.index(),
+            committed: writer.committed(),
+            told: Told {
+                acknowledged: writer.acknowledged(),
+                unknown: writer.unknown_outcomes(),
+            },
+            crashed,
+            finished_ns,
+        }
+    }
+}
+
+/// What a driver hands back when its writers have stopped.
+#[derive(Debug)]
+pub(crate) struct DriverReport {
+    /// One merged recorder per pool, in pool order.
+    pub(crate) recorders: Vec<Recorder>,
+    /// Every writer, in any order.
+    pub(crate) writers: Vec<WriterTally>,
+    /// When the schedule ended: the run's end, or the time a stop request was honoured.
+    pub(crate) ended_at: Nanos,
+    /// A stop request cut the run short.
+    pub(crate) stopped: bool,
+    /// How late the engine's waits returned (engines on a real clock).
+    pub(crate) wait_overshoot: Option<Histogram<u64>>,
+    /// The simulator's own figures.
+    pub(crate) sim: Option<SimStats>,
+}
+
+/// Audits the store and summarises every pool into the results schema.
+pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverReport) -> RunOutput {
+    let scenario = plan.scenario;
+    let mut writers = report.writers;
+    writers.sort_by_key(|w| (w.pool, w.index));
+    let mut told = HashMap::with_capacity(writers.len());
+    for w in &writers {
+        told.insert(Writer::payload(w.pool, w.index, 0), w.told);
+    }
+    let integrity = audit(plan.store.as_ref(), &told, plan.prefilled);
+    let last_finish = writers.iter().map(|w| w.finished_ns).max().unwrap_or(0);
+    // A population run is measured until its last writer finished (if before the end).
+    let measured_end = if plan.bounded {
+        last_finish.min(report.ended_at)
+    } else {
+        report.ended_at
+    };
+    let measured_ns = measured_end.saturating_sub(plan.window.warmup_end_ns);
+    let mut pools = Vec::with_capacity(plan.pools.len());
+    let mut op_latency = Vec::with_capacity(plan.pools.len());
+    for (p, (pool, recorder)) in plan.pools.iter().zip(report.recorders).enumerate() {
+        let own = || writers.iter().filter(move |w| w.pool == p as u32);
+        let mut result = PoolResult::summarise(
+            &pool.plan.name,
+            pool.plan.policy.label(),
+            &recorder,
+            own().map(|w| w.committed).collect(),
+            measured_ns,
+        );
+        result.panicked_writers = own().filter(|w| w.crashed).count() as u32;
+        result.breaker_transitions = pool.plan.breaker_transitions();
+        result.makespan_ns = pool
+            .operations
+            .is_some()
+            .then(|| own().map(|w| w.finished_ns).max().unwrap_or(0));
+        pools.push(result);
+        op_latency.push(recorder.op_latency);
+    }
+    let wait_overshoot = report.wait_overshoot.unwrap_or_else(empty_histogram);
+    let results = Results {
+        schema_version: SCHEMA_VERSION,
+        scenario_name: scenario.name.clone(),
+        scenario_toml: scenario_toml(scenario),
+        seed: scenario.seed,
+        engine: engine.name().to_owned(),
+        store: plan.store.name().to_owned(),
+        machine: Machine::detect(),
+        measured_ns,
+        warmup_ns: plan.window.warmup_end_ns,
+        window_ns: plan.window.window_ns,
+        makespan_ns: plan.bounded.then_some(last_finish),
+        partial: report.stopped,
+        wait_overshoot: (!wait_overshoot.is_empty()).then(|| LatencySummary::of(&wait_overshoot)),
+        pools,
+        integrity,
+        sim: report.sim,
+    };
+    RunOutput {
+        results,
+        op_latency,
+        wait_overshoot,
+    }
+}
+
+/// The scenario as TOML text, for the results file.
+pub(crate) fn scenario_toml(scenario: &crate::workload::scenario::Scenario) -> String {
+    toml::to_string(scenario)
+        .unwrap_or_else(|e| format!("# the scenario could not be written as TOML: {e}\n"))
+}
+
+/// An empty auto-resizing histogram (3 significant figures).
+pub(crate) fn empty_histogram() -> Histogram<u64> {
+    let mut h = Histogram::new(3).expect("3 significant figures is a valid precision");
+    h.auto(true);
+    h
+}
+
+/// Adds run `b`'s pools to run `a` (pools run alone, one after another); the audit passes
+/// only if both passed.
+pub(crate) fn combine(mut a: RunOutput, b: RunOutput) -> RunOutput {
+    let r = &mut a.results;
+    r.pools.extend(b.results.pools);
+    r.partial |= b.results.partial;
+    r.measured_ns = r.measured_ns.max(b.results.measured_ns);
+    r.makespan_ns = match (r.makespan_ns, b.results.makespan_ns) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        _ => None,
+    };
+    r.integrity = combine_integrity(&r.integrity, &b.results.integrity);
+    a.op_latency.extend(b.op_latency);
+    // Auto-resizing histograms never refuse an add.
+    let _ = a.wait_overshoot.add(&b.wait_overshoot);
+    r.wait_overshoot =
+        (!a.wait_overshoot.is_empty()).then(|| LatencySummary::of(&a.wait_overshoot));
+    a
+}
+
+fn combine_integrity(a: &Integrity, b: &Integrity) -> Integrity {
+    Integrity {
+        ok: a.ok && b.ok,
+        stored_events: a.stored_events + b.stored_events,
+        acknowledged_events: a.acknowledged_events + b.acknowledged_events,
+        unknown_outcomes: a.unknown_outcomes + b.unknown_outcomes,
+        broken_streams: a.broken_streams + b.broken_streams,
+        problems: a.problems.iter().chain(&b.problems).cloned().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_failed_audit_fails_the_combined_audit_and_counts_add_up() {
+        let ok = Integrity {
+            ok: true,
+            stored_events: 10,
+            acknowledged_events: 10,
+            unknown_outcomes: 0,
+            broken_streams: 0,
+            problems: Vec::new(),
+        };
+        let bad = Integrity {
+            ok: false,
+            stored_events: 4,
+            acknowledged_events: 5,
+            unknown_outcomes: 1,
+            broken_streams: 1,
+            problems: vec!["lost one".into()],
+        };
+        let both = combine_integrity(&ok, &bad);
+        assert!(!both.ok);
+        assert_eq!((both.stored_events, both.acknowledged_events), (14, 15));
+        assert_eq!((both.broken_streams, both.problems.len()), (1, 1));
+        assert!(combine_integrity(&ok, &ok).ok);
+    }
+}
