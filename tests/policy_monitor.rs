@@ -96,7 +96,7 @@ mod events {
 }
 
 #[test]
-fn stale_reads_are_emitted_as_structured_warnings() {
+fn stale_reads_are_emitted_as_structured_events() {
     let captured = events::Captured::default();
     let monitor = ConflictMonitor::new(MonitorConfig {
         stale_threshold: 5,
@@ -129,4 +129,65 @@ fn stale_reads_are_emitted_as_structured_warnings() {
             events[0]
         );
     }
+}
+
+/// Pattern 5 is real: the `monitored` preset's hot actors, staleness and alerts reach
+/// `results.json` (round trip) and the report.
+#[test]
+fn the_monitor_reaches_the_results_and_the_report() {
+    use retrylab::engine::{self, EngineKind, RunOptions};
+    use retrylab::metrics::results::Results;
+    use retrylab::report::{ReportInput, write_report};
+    use retrylab::workload::scenario::Scenario;
+
+    let s = Scenario::from_toml(
+        r#"
+name = "monitored-hot"
+[store]
+latency = { kind = "constant", value = "20us" }
+[run]
+actors = 50
+duration = "200ms"
+[[pools]]
+name = "watched"
+writers = 32
+policy = "monitored"
+keys = { kind = "hotspot", hot_fraction = 0.02, op_fraction = 0.9 }
+"#,
+        "test",
+    )
+    .unwrap();
+    let r = engine::run(&s, EngineKind::Sim, &RunOptions::default()).unwrap();
+    let p = &r.pools[0];
+    let m = p
+        .monitor
+        .as_ref()
+        .expect("a monitored pool reports its monitor");
+    assert_eq!(
+        m.conflicts, p.counters.conflicts,
+        "no warm-up: it saw every conflict"
+    );
+    assert!(
+        m.stale_alerts > 0,
+        "32 writers on one hot actor miss versions: {m:?}"
+    );
+    assert_eq!(m.stale_threshold, 5);
+    let hot = p.analysis.hot_actors[0].actor;
+    assert_eq!(
+        m.hottest[0].0, hot,
+        "the monitor and the analysis agree on the hottest actor"
+    );
+
+    let json = serde_json::to_string(&r).unwrap();
+    let back: Results = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.pools[0].monitor.as_ref(), Some(m));
+
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_report(&ReportInput::Runs(vec![r.clone()]), dir.path()).unwrap();
+    let md = std::fs::read_to_string(&files.markdown).unwrap();
+    assert!(
+        md.contains("Conflict monitor"),
+        "the report has the monitor's section"
+    );
+    assert!(md.contains(&m.stale_alerts.to_string()));
 }

@@ -97,6 +97,10 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
         );
         result.panicked_writers = own().filter(|w| w.crashed).count() as u32;
         result.breaker_transitions = pool.plan.breaker_transitions();
+        result.monitor = pool.plan.monitor_snapshot();
+        if let Some(m) = &result.monitor {
+            log_monitor(&result.name, m);
+        }
         result.makespan_ns = pool
             .operations
             .is_some()
@@ -127,6 +131,31 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
         results,
         op_latency,
         wait_overshoot,
+    }
+}
+
+/// The conflict monitor's summary in the log: a warning when reads were stale.
+fn log_monitor(pool: &str, m: &crate::policy::monitor::MonitorSnapshot) {
+    let hottest = m
+        .hottest
+        .iter()
+        .take(5)
+        .map(|(actor, n)| format!("{actor} (~{n})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if m.stale_alerts > 0 {
+        tracing::warn!(
+            pool,
+            conflicts = m.conflicts,
+            stale_alerts = m.stale_alerts,
+            stale_threshold = m.stale_threshold,
+            hottest = %hottest,
+            "stale reads: {} conflicts missed more than {} versions",
+            m.stale_alerts,
+            m.stale_threshold
+        );
+    } else {
+        tracing::info!(pool, conflicts = m.conflicts, hottest = %hottest, "conflict monitor");
     }
 }
 

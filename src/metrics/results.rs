@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::recorder::{Counters, Recorder, WindowCounts};
 use crate::clock::Nanos;
 use crate::policy::BreakerTransition;
+use crate::policy::monitor::MonitorSnapshot;
 use crate::store::ActorId;
 
 /// The version of this schema written into every results file.
@@ -179,6 +180,10 @@ pub struct PoolResult {
     /// a fixed `operations` count only; the run's `makespan_ns` is the largest of these).
     #[serde(default)]
     pub makespan_ns: Option<Nanos>,
+    /// What the policy's conflict monitor saw (the seed's pattern 5: hot actors, staleness,
+    /// stale-read alerts); absent when the policy has no `monitor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<MonitorSnapshot>,
 }
 
 impl PoolResult {
@@ -228,6 +233,7 @@ impl PoolResult {
             panicked_writers: 0,
             breaker_transitions: Vec::new(),
             makespan_ns: None,
+            monitor: None,
         }
     }
 }
@@ -262,8 +268,12 @@ pub struct Machine {
     pub os: String,
     /// retrylab's version.
     pub crate_version: String,
-    /// The git commit retrylab was built from, if known.
+    /// The git commit retrylab was built from (recorded at build time), if known.
     pub commit: String,
+    /// The compiler that built retrylab (`rustc --version`). Empty in results written before
+    /// it was recorded.
+    #[serde(default)]
+    pub rustc: String,
     /// The clock the threaded engine timed with: `tsc` (the CPU's time-stamp counter, where the
     /// kernel keeps time with it) or `os` (`Instant`). Empty in results written before it was
     /// recorded.
@@ -289,6 +299,9 @@ impl Machine {
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
             crate_version: env!("CARGO_PKG_VERSION").to_owned(),
             commit: option_env!("RETRYLAB_COMMIT")
+                .unwrap_or("unknown")
+                .to_owned(),
+            rustc: option_env!("RETRYLAB_RUSTC")
                 .unwrap_or("unknown")
                 .to_owned(),
             clock: if crate::clock::MonotonicClock::start().reads_tsc() {

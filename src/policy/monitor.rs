@@ -10,7 +10,9 @@
 //! - staleness (`current − attempted + 1`) in power-of-two buckets, too-new attempts (staleness
 //!   ≤ 0) counted apart;
 //! - a count of stale-read alerts (staleness above a threshold, the seed's `gap > 5`), each also
-//!   a `tracing::warn!` event with the actor, versions and staleness.
+//!   a `tracing::debug!` event (target `retrylab::policy::monitor`) with the actor, versions and
+//!   staleness; the run's end logs one summary per pool at `warn` when there were alerts, so
+//!   a contended run does not flood the log with one line per conflict.
 //!
 //! The hot path is six relaxed atomic adds and a table probe that is read-only after an actor's
 //! first conflict.
@@ -47,7 +49,7 @@ impl Default for MonitorConfig {
 }
 
 /// One staleness bucket in a report: staleness in `[low, high)` (high `None` for open-ended).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StalenessBucket {
     /// Inclusive lower bound.
     pub low: u64,
@@ -58,8 +60,10 @@ pub struct StalenessBucket {
 }
 
 /// What a monitor has seen, for reports.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MonitorSnapshot {
+    /// Staleness above which a conflict raised a stale-read alert.
+    pub stale_threshold: i64,
     /// Conflicts recorded.
     pub conflicts: u64,
     /// Conflicts whose attempt was ahead of the stream (staleness ≤ 0).
@@ -132,7 +136,7 @@ impl ConflictMonitor {
         if staleness > self.config.stale_threshold {
             self.alerts.fetch_add(1, Ordering::Relaxed);
             if self.config.emit_events {
-                tracing::warn!(
+                tracing::debug!(
                     actor = conflict.actor,
                     current = conflict.current,
                     attempted = conflict.attempted,
@@ -222,6 +226,7 @@ impl ConflictMonitor {
     /// Everything at once, with the `top_k` hottest actors.
     pub fn snapshot(&self, top_k: usize) -> MonitorSnapshot {
         MonitorSnapshot {
+            stale_threshold: self.config.stale_threshold,
             conflicts: self.conflicts(),
             too_new: self.too_new.load(Ordering::Relaxed),
             stale_alerts: self.stale_alerts(),

@@ -237,6 +237,20 @@ fn run_blocks(
     blocks.extend(rendered.into_iter().map(Block::Chart));
     blocks.push(Block::Heading(level, "Conflict analysis".into()));
     blocks.push(Block::Table(table::conflict_analysis(r)));
+    if let Some(monitor) = table::monitor(r) {
+        blocks.push(Block::Heading(
+            level,
+            "Conflict monitor (the policy's own view, pattern 5)".into(),
+        ));
+        blocks.push(Block::Paragraph(
+            "What each monitored policy's conflict monitor recorded as the run went: a \
+             count-min sketch of conflicts per actor (estimates never below the true count), \
+             staleness in power-of-two buckets, and a stale-read alert whenever a writer had \
+             missed more versions than the threshold (the seed's `gap > 5`)."
+                .into(),
+        ));
+        blocks.push(Block::Table(monitor));
+    }
     blocks.push(Block::Heading(level, "Store integrity audit".into()));
     blocks.push(Block::Table(table::integrity(r)));
     blocks.push(Block::Heading(level, "What ran, where".into()));

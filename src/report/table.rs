@@ -60,6 +60,14 @@ pub fn pool_summary(r: &Results) -> Table {
 
 fn pool_row(p: &PoolResult) -> Vec<String> {
     let l = &p.op_latency;
+    // A pool that committed nothing has no latency: a dash, never a winning 0 ns.
+    let latency = |ns: u64| {
+        if l.count == 0 {
+            "—".to_owned()
+        } else {
+            fmt_ns(ns as f64)
+        }
+    };
     vec![
         p.name.clone(),
         p.policy.clone(),
@@ -68,11 +76,11 @@ fn pool_row(p: &PoolResult) -> Vec<String> {
         fmt_si(p.attempts_s),
         fmt_pct(p.conflict_rate),
         fmt_sig(p.retries_per_commit),
-        fmt_ns(l.p50 as f64),
-        fmt_ns(l.p90 as f64),
-        fmt_ns(l.p99 as f64),
-        fmt_ns(l.p999 as f64),
-        fmt_ns(l.max as f64),
+        latency(l.p50),
+        latency(l.p90),
+        latency(l.p99),
+        latency(l.p999),
+        latency(l.max),
         p.counters.give_ups().to_string(),
         p.counters.rejections().to_string(),
         format!("{:.3}", p.fairness.jain_index),
@@ -105,6 +113,7 @@ pub fn run_facts(r: &Results) -> Table {
             "retrylab",
             format!("{} (commit {})", m.crate_version, m.commit),
         ),
+        ("compiler", m.rustc.clone()),
         ("results schema", r.schema_version.to_string()),
     ];
     for (k, v) in facts {
@@ -173,6 +182,15 @@ pub fn integrity(r: &Results) -> Table {
             i.acknowledged_events.to_string(),
         ],
     );
+    if i.unknown_outcomes > 0 {
+        t.push(
+            None,
+            vec![
+                "appends cut by the run's end, outcome unknown (stored or not)".into(),
+                i.unknown_outcomes.to_string(),
+            ],
+        );
+    }
     t.push(
         None,
         vec!["broken streams".into(), i.broken_streams.to_string()],
@@ -181,6 +199,52 @@ pub fn integrity(r: &Results) -> Table {
         t.push(None, vec!["problem".into(), problem.clone()]);
     }
     t
+}
+
+/// What each pool's conflict monitor saw (the seed's pattern 5), or `None` when no pool's
+/// policy has a `monitor`.
+pub fn monitor(r: &Results) -> Option<Table> {
+    let mut t = Table::new(&[
+        "pool",
+        "conflicts seen",
+        "stale-read alerts",
+        "alert threshold (versions missed)",
+        "attempts ahead of the stream",
+        "hottest actors (estimated conflicts)",
+        "staleness buckets (conflicts)",
+    ]);
+    for p in &r.pools {
+        let Some(m) = &p.monitor else { continue };
+        let hottest = m
+            .hottest
+            .iter()
+            .take(5)
+            .map(|(actor, n)| format!("{actor} (~{n})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let buckets = m
+            .staleness
+            .iter()
+            .map(|b| match b.high {
+                Some(h) => format!("{}–{}: {}", b.low, h - 1, b.count),
+                None => format!("≥{}: {}", b.low, b.count),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        t.push(
+            Some(&p.name),
+            vec![
+                p.name.clone(),
+                m.conflicts.to_string(),
+                m.stale_alerts.to_string(),
+                format!("> {}", m.stale_threshold),
+                m.too_new.to_string(),
+                hottest,
+                buckets,
+            ],
+        );
+    }
+    (!t.rows.is_empty()).then_some(t)
 }
 
 /// Conflict analysis: the hottest actors and the staleness of conflicting writes, per pool.

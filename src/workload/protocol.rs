@@ -29,6 +29,7 @@ use super::keys::KeySampler;
 use super::scenario::{OpMix, PoolSpec};
 use crate::clock::Nanos;
 use crate::metrics::recorder::Recorder;
+use crate::policy::monitor::{ConflictMonitor, MonitorSnapshot};
 use crate::policy::{
     Admission, AttemptInfo, BreakerTransition, CircuitBreaker, Decision, GiveUpReason, Policy,
     Refresh, RejectReason, WriterPolicy,
@@ -47,6 +48,9 @@ pub struct PoolPlan {
     pub policy: Arc<dyn Policy>,
     /// The policy's circuit breaker, if it has one: its transitions go into the results.
     pub breaker: Option<Arc<CircuitBreaker>>,
+    /// The policy's conflict monitor and how many hot actors it reports, if it has one: what
+    /// it saw goes into the results, the report and the log.
+    pub monitor: Option<(Arc<ConflictMonitor>, usize)>,
     /// The key sampler over the run's actors.
     pub keys: KeySampler,
     /// The operation mix (normalised).
@@ -63,6 +67,11 @@ impl PoolPlan {
             .map(|b| b.transition_log())
             .unwrap_or_default()
     }
+
+    /// What the conflict monitor saw so far (none without a monitor).
+    pub fn monitor_snapshot(&self) -> Option<MonitorSnapshot> {
+        self.monitor.as_ref().map(|(m, top_k)| m.snapshot(*top_k))
+    }
 }
 
 impl PoolPlan {
@@ -78,6 +87,7 @@ impl PoolPlan {
             name: spec.name.clone(),
             policy: built.policy,
             breaker: built.breaker,
+            monitor: built.monitor,
             keys: KeySampler::new(spec.keys, actors)?,
             mix: spec.mix,
             think: spec.think,
