@@ -500,7 +500,7 @@ fn writer_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     }
     if u64::from(n) > limits::MAX_WRITERS {
         return Err(de::Error::custom(format!(
-            "writers = {n}: a scenario runs at most {} writers over all pools",
+            "writers = {n}: a scenario runs at most {} writers over all pools: use fewer",
             limits::MAX_WRITERS
         )));
     }
@@ -1188,7 +1188,8 @@ impl Scenario {
                         format!(
                             "pool `{name}`: open-loop rate = {rate} over {} writers gives each \
                              writer a mean gap of {per_writer_gap:.3e} ns; it must be from 1 ns \
-                             to {}: use a rate from {slowest} to {fastest} operations per second",
+                             to {}: use a rate from {slowest:.6} to {fastest:.0} operations per \
+                             second",
                             pool.writers,
                             format_duration(limits::MAX_DURATION)
                         ),
