@@ -910,6 +910,16 @@ fn with_position(text: &str, span: std::ops::Range<usize>, message: &str) -> Str
     )
 }
 
+/// `ns` rounded up to two significant digits, for a suggested value (`1220704` → `1300000`,
+/// shown as "1300us").
+fn round_up_nicely(ns: Nanos) -> Nanos {
+    let mut scale = 1;
+    while ns / scale >= 100 {
+        scale *= 10;
+    }
+    ns.div_ceil(scale).saturating_mul(scale)
+}
+
 /// What a zipf or latest pool tabulates: one alias-table entry per actor.
 fn tabulates(keys: &KeyDistribution) -> bool {
     matches!(
@@ -1034,7 +1044,7 @@ impl Scenario {
                              --engine sim",
                             self.run.window,
                             limits::MAX_THREAD_WINDOW_CELLS,
-                            format_duration(least)
+                            format_duration(round_up_nicely(least))
                         ),
                     ));
                 }
@@ -1095,7 +1105,7 @@ impl Scenario {
             }
             let windows = length.div_ceil(self.run.window.0);
             if windows > limits::MAX_WINDOWS {
-                let least = length.div_ceil(limits::MAX_WINDOWS);
+                let least = round_up_nicely(length.div_ceil(limits::MAX_WINDOWS));
                 return Err(Problem::new(
                     run("window"),
                     format!(
@@ -1283,6 +1293,16 @@ pub fn read_scenario_file(path: &Path) -> Result<String, ScenarioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_round_up_to_two_digits() {
+        assert_eq!(round_up_nicely(0), 0);
+        assert_eq!(round_up_nicely(10_000), 10_000);
+        assert_eq!(round_up_nicely(99), 99);
+        assert_eq!(round_up_nicely(101), 110);
+        assert_eq!(round_up_nicely(1_220_704), 1_300_000);
+        assert_eq!(round_up_nicely(u64::MAX), u64::MAX);
+    }
 
     const GOOD: &str = r#"
 name = "t"
