@@ -1130,7 +1130,7 @@ impl Scenario {
             ));
         }
         let prefill = self.store.prefill_events;
-        let events = self.run.actors.checked_mul(prefill).unwrap_or(u64::MAX);
+        let events = self.run.actors.saturating_mul(prefill);
         if events > limits::MAX_PREFILL_EVENTS {
             return Err(Problem::new(
                 vec![Step::Key("store"), Step::Key("prefill_events")],
