@@ -1,6 +1,12 @@
 //! Durations as people write them in scenario files and policy specs: human strings
 //! (`"250us"`, `"10ms"`, `"1.5s"`) or integer nanoseconds, parsed into [`Nanos`] with errors
 //! that say what was wrong.
+//!
+//! Scenario files are stricter than policy specs: every duration field of a scenario (run
+//! length, think times, latencies, timeouts, spreads) is read with [`with_unit`], which refuses
+//! a bare number such as `duration = 5` (is that 5 s or 5 ns?) and says to write `"5s"`.
+//! Only `0` may be written without a unit. [`Duration`]'s own `Deserialize` (used by policy
+//! specs) still reads integer nanoseconds.
 
 use std::fmt;
 
@@ -174,9 +180,123 @@ impl<'de> serde::Deserialize<'de> for Duration {
     }
 }
 
+/// Whether `text` (trimmed) is a number with no unit, like `"5"` or `"2.5"`.
+fn lacks_unit(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// The error for a bare number where a scenario expects a duration.
+fn bare_number(v: impl fmt::Display) -> String {
+    format!(
+        "a bare number ({v}) is not a duration: write it with its unit, like \"{v}s\", \"{v}ms\" \
+         or \"{v}us\" (\"{v}ns\" for nanoseconds); only 0 may be written without a unit"
+    )
+}
+
+/// `deserialize_with` for a scenario's duration fields: a string with a unit (`"5s"`,
+/// `"100us"`, `"1.5ms"`), or a bare `0`. A bare number other than 0 (`5`, `"5"`, `2.5`) is
+/// refused with a message saying to write the unit: scenario files used to read it as
+/// nanoseconds, which silently turned `duration = 5` into a 5 ns run.
+///
+/// # Errors
+///
+/// The deserialiser's error, saying what was written and what to write instead.
+pub fn with_unit<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Duration;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a duration with its unit, such as \"10ms\", \"250us\" or \"1s\"")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Duration, E> {
+            let d = parse_duration(v)
+                .map(Duration)
+                .map_err(|e| E::custom(format!("invalid duration \"{v}\": {e}")))?;
+            if d.0 != 0 && lacks_unit(v) {
+                return Err(E::custom(bare_number(v.trim())));
+            }
+            Ok(d)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
+            if v == 0 {
+                Ok(Duration(0))
+            } else {
+                Err(E::custom(bare_number(v)))
+            }
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
+            if v < 0 {
+                return Err(E::custom(format!(
+                    "invalid duration {v}: durations cannot be negative"
+                )));
+            }
+            self.visit_u64(v as u64)
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
+            if v == 0.0 {
+                Ok(Duration(0))
+            } else {
+                Err(E::custom(bare_number(v)))
+            }
+        }
+    }
+    d.deserialize_any(Visitor)
+}
+
+/// [`with_unit`] for an optional field (use with `#[serde(default)]`).
+///
+/// # Errors
+///
+/// As [`with_unit`].
+pub fn option_with_unit<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Duration>, D::Error> {
+    with_unit(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Strict {
+        #[serde(deserialize_with = "with_unit")]
+        d: Duration,
+    }
+
+    fn strict(toml_value: &str) -> Result<Duration, String> {
+        toml::from_str::<Strict>(&format!("d = {toml_value}"))
+            .map(|s| s.d)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn scenario_durations_need_their_unit() {
+        assert_eq!(strict("\"5s\""), Ok(Duration(5_000_000_000)));
+        assert_eq!(strict("\"100us\""), Ok(Duration(100_000)));
+        assert_eq!(strict("\"7ns\""), Ok(Duration(7)));
+        assert_eq!(strict("0"), Ok(Duration(0)));
+        assert_eq!(strict("\"0\""), Ok(Duration(0)));
+        for (bare, hint) in [
+            ("5", "\"5s\""),
+            ("100", "\"100us\""),
+            ("\"5\"", "\"5s\""),
+            ("2.5", "\"2.5ms\""),
+        ] {
+            let msg = strict(bare).unwrap_err();
+            assert!(
+                msg.contains("bare number") && msg.contains(hint),
+                "{bare}: {msg}"
+            );
+        }
+        assert!(strict("-3").unwrap_err().contains("negative"));
+        assert!(
+            strict("\"3 parsecs\"")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
+    }
 
     #[test]
     fn parses_units_and_bare_nanoseconds() {

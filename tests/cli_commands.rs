@@ -70,6 +70,36 @@ const BAD: &[(&str, Option<u32>, &str)] = &[
     ("wrong-type.toml", Some(7), "writers"),
     ("zero-actors.toml", Some(3), "actors"),
     ("zero-writers.toml", Some(7), "writers"),
+    // Issue 10: what a run would refuse, waste memory on, or silently misread.
+    ("bare-number-duration.toml", Some(4), "\"5s\""),
+    ("bare-number-think.toml", Some(8), "\"100us\""),
+    ("blank-pool-name.toml", Some(6), "`name` is blank"),
+    (
+        "hotspot-zero-hot-fraction.toml",
+        Some(8),
+        "hot_fraction = 0",
+    ),
+    ("latest-infinite-exponent.toml", Some(8), "exponent = inf"),
+    ("long-pool-name.toml", Some(6), "`name` is 65 characters"),
+    (
+        "long-scenario-name.toml",
+        Some(1),
+        "`name` is 65 characters",
+    ),
+    ("open-rate-too-high.toml", Some(9), "open-loop rate"),
+    ("pool-names-share-a-file.toml", Some(10), "a_b.hlog"),
+    ("prefill-too-large.toml", Some(3), "prefill_events"),
+    ("start-spread-past-run.toml", Some(8), "start_spread"),
+    ("store-latency-inverted.toml", Some(3), "latency"),
+    ("think-too-long.toml", Some(8), "mean = 7200s"),
+    ("too-many-writers.toml", Some(7), "writers = 1000001"),
+    ("window-too-small.toml", Some(5), "window = \"10us\""),
+    ("zero-duration.toml", Some(4), "duration"),
+    ("zero-operations.toml", Some(8), "operations = 0"),
+    ("zipf-nan-exponent.toml", Some(8), "exponent = NaN"),
+    ("zipf-negative-exponent.toml", Some(8), "exponent = -1"),
+    ("zipf-tables-too-large-together.toml", Some(14), "pool `b`"),
+    ("zipf-too-many-actors.toml", Some(8), "pool `p`"),
 ];
 
 #[test]

@@ -1,9 +1,58 @@
 //! Every ready scenario in scenarios/, and the one the README shows, parses and validates, so
-//! none can rot.
+//! none can rot; each fits the threaded engine `retrylab run` uses by default. Every file of
+//! the bad-scenario corpus is refused with its line and column (tests/cli_commands.rs checks
+//! each message names its field, through the binary).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use retrylab::engine::EngineKind;
 use retrylab::workload::scenario::Scenario;
+
+fn toml_files(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn ready_and_good_scenarios_fit_the_default_engine() {
+    let files: Vec<_> = toml_files("scenarios")
+        .into_iter()
+        .chain(toml_files("tests/good_scenarios"))
+        .collect();
+    let problems: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            Scenario::from_file_for(f, EngineKind::Threads)
+                .err()
+                .map(|e| e.to_string())
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn every_bad_scenario_is_refused_with_its_position() {
+    let files = toml_files("tests/bad_scenarios");
+    assert!(files.len() >= 40, "the corpus is there: {files:?}");
+    for f in &files {
+        let name = f.file_name().unwrap().to_str().unwrap();
+        let msg = match Scenario::from_file(f) {
+            Ok(_) => panic!("{name} should be refused"),
+            Err(e) => e.to_string(),
+        };
+        assert!(msg.contains(name), "{name}: names the file: {msg}");
+        assert!(
+            msg.contains("at line ") && msg.contains(", column ") && msg.contains('^'),
+            "{name}: shows the line and column at fault: {msg}"
+        );
+    }
+}
 
 #[test]
 fn every_ready_scenario_validates() {

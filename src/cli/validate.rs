@@ -1,22 +1,42 @@
 //! `retrylab validate FILE...`.
+//!
+//! A file is valid when some engine can run it, exactly as `retrylab run` would accept it:
+//! every limit of [`retrylab::workload::scenario::limits`] holds, and the file fits at least one
+//! engine's own limits ([`Scenario::check_for_engine`]). A file only the simulator can run (more
+//! writers than the threaded engine starts) is `ok` with a note saying so, since
+//! `retrylab run FILE` (threads by default) refuses it and `retrylab run FILE --engine sim`
+//! runs it. With an engine named ([`validate_with`] with `Some`), a file must fit that engine.
 
 use std::path::PathBuf;
 
-use retrylab::workload::scenario::Scenario;
+use retrylab::engine::EngineKind;
+use retrylab::workload::scenario::{Scenario, ScenarioError};
 
 use super::BadInput;
 
-/// Prints `ok` or the error for each file; fails (exit 2) if any file is bad.
+/// Prints `ok` or the error for each file; fails (exit 2) if any file is bad. No engine is
+/// named: a file one engine can run is valid, with a note when the default (threads) cannot.
 pub(crate) fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
+    validate_with(files, None)
+}
+
+/// As [`validate`]; with `Some(engine)`, a file must also fit that engine's limits (what
+/// `retrylab run FILE --engine ENGINE` accepts).
+pub(crate) fn validate_with(files: &[PathBuf], engine: Option<EngineKind>) -> anyhow::Result<()> {
     let mut bad = 0;
     for file in files {
-        match Scenario::from_file(file) {
-            Ok(s) => println!(
-                "{}: ok ({}, {} pool(s), {} writers)",
+        let checked = match engine {
+            Some(engine) => Scenario::from_file_for(file, engine).map(|s| (s, None)),
+            None => any_engine(file),
+        };
+        match checked {
+            Ok((s, note)) => println!(
+                "{}: ok ({}, {} pool(s), {} writers){}",
                 file.display(),
                 s.name,
                 s.pools.len(),
-                s.total_writers()
+                s.total_writers(),
+                note.map_or(String::new(), |n| format!("\n{n}"))
             ),
             Err(e) => {
                 bad += 1;
@@ -32,4 +52,23 @@ pub(crate) fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// The threaded engine's check first (run's default); if only its own limits fail, the
+/// simulator's, with a note saying which engine to name.
+fn any_engine(file: &std::path::Path) -> Result<(Scenario, Option<String>), ScenarioError> {
+    match Scenario::from_file_for(file, EngineKind::Threads) {
+        Ok(s) => Ok((s, None)),
+        Err(threads @ ScenarioError::Engine { .. }) => {
+            let s = Scenario::from_file_for(file, EngineKind::Sim)?;
+            Ok((
+                s,
+                Some(format!(
+                    "  only with --engine sim: {}",
+                    threads.to_string().replace('\n', "\n  ")
+                )),
+            ))
+        }
+        Err(e) => Err(e),
+    }
 }

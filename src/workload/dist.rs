@@ -1,13 +1,19 @@
 //! Distributions of time: think time between reading and appending, injected store latency,
 //! simulated network legs and service times.
+//!
+//! Every duration parameter must be written with its unit (see [`crate::units::with_unit`]) and
+//! be at most [`limits::MAX_DURATION`] (an hour); lognormal's `sigma` is at most
+//! [`limits::MAX_SIGMA`]. No draw exceeds [`limits::MAX_DRAW`], so an engine adding a draw to
+//! its clock cannot overflow.
 
 use rand::Rng;
 use rand_distr::{Exp1, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use super::scenario::limits;
 use crate::clock::Nanos;
 use crate::rng::WriterRng;
-use crate::units::Duration;
+use crate::units::{Duration, format_duration};
 
 /// A distribution of durations, as a scenario file writes it:
 /// `{ kind = "exponential", mean = "20us" }`.
@@ -17,31 +23,38 @@ pub enum TimeDist {
     /// Always `value`.
     Constant {
         /// The duration.
+        #[serde(deserialize_with = "crate::units::with_unit")]
         value: Duration,
     },
     /// Uniform on `[low, high]`.
     Uniform {
         /// Smallest value.
+        #[serde(deserialize_with = "crate::units::with_unit")]
         low: Duration,
         /// Largest value.
+        #[serde(deserialize_with = "crate::units::with_unit")]
         high: Duration,
     },
     /// Exponential with the given mean (memoryless: Poisson-like arrivals and service).
     Exponential {
         /// The mean.
+        #[serde(deserialize_with = "crate::units::with_unit")]
         mean: Duration,
     },
     /// Normal, truncated at zero (negative draws become zero).
     Normal {
         /// The mean.
+        #[serde(deserialize_with = "crate::units::with_unit")]
         mean: Duration,
         /// The standard deviation.
+        #[serde(deserialize_with = "crate::units::with_unit")]
         std_dev: Duration,
     },
     /// Log-normal with the given median and shape `sigma` (the standard deviation of the
     /// logarithm): the long right tail of real network and disk latencies.
     Lognormal {
         /// The median (`exp(mu)`).
+        #[serde(deserialize_with = "crate::units::with_unit")]
         median: Duration,
         /// Shape, > 0; 0.5 is a moderate tail, 1.0 a heavy one.
         sigma: f64,
@@ -60,25 +73,64 @@ pub enum TimeDistError {
         /// The high bound given.
         high: Duration,
     },
-    /// `sigma` is not a positive finite number. Use a value like 0.5.
-    #[error("lognormal: sigma must be a finite number above 0 (like 0.5), got {0}")]
+    /// `sigma` is not a positive finite number at most [`limits::MAX_SIGMA`]. Use a value like
+    /// 0.5.
+    #[error(
+        "lognormal: sigma must be a finite number above 0 and at most {max} (like 0.5), got {0}",
+        max = limits::MAX_SIGMA
+    )]
     BadSigma(f64),
+    /// A duration parameter is longer than [`limits::MAX_DURATION`]. Use a shorter one.
+    #[error(
+        "{field} = {value} is longer than the {max} a time distribution may use: use a shorter \
+         duration",
+        max = format_duration(limits::MAX_DURATION)
+    )]
+    TooLong {
+        /// The parameter, as written in a scenario file.
+        field: &'static str,
+        /// The value given.
+        value: Duration,
+    },
 }
 
 impl TimeDist {
     /// No time at all.
     pub const ZERO: TimeDist = TimeDist::Constant { value: Duration(0) };
 
-    /// Checks the parameters.
+    /// Checks the parameters: bounds in order, every duration at most
+    /// [`limits::MAX_DURATION`], `sigma` in `(0, MAX_SIGMA]`.
+    ///
+    /// # Errors
+    ///
+    /// [`TimeDistError`] naming the first parameter at fault.
     pub fn validate(&self) -> Result<(), TimeDistError> {
+        for (field, value) in self.durations() {
+            if value.0 > limits::MAX_DURATION {
+                return Err(TimeDistError::TooLong { field, value });
+            }
+        }
         match *self {
             TimeDist::Uniform { low, high } if low > high => {
                 Err(TimeDistError::Inverted { low, high })
             }
-            TimeDist::Lognormal { sigma, .. } if !(sigma.is_finite() && sigma > 0.0) => {
+            TimeDist::Lognormal { sigma, .. }
+                if !(sigma.is_finite() && sigma > 0.0 && sigma <= limits::MAX_SIGMA) =>
+            {
                 Err(TimeDistError::BadSigma(sigma))
             }
             _ => Ok(()),
+        }
+    }
+
+    /// The duration parameters, with their names as a scenario file writes them.
+    fn durations(&self) -> Vec<(&'static str, Duration)> {
+        match *self {
+            TimeDist::Constant { value } => vec![("value", value)],
+            TimeDist::Uniform { low, high } => vec![("low", low), ("high", high)],
+            TimeDist::Exponential { mean } => vec![("mean", mean)],
+            TimeDist::Normal { mean, std_dev } => vec![("mean", mean), ("std_dev", std_dev)],
+            TimeDist::Lognormal { median, .. } => vec![("median", median)],
         }
     }
 
@@ -99,7 +151,8 @@ impl TimeDist {
         matches!(*self, TimeDist::Constant { value: Duration(0) })
     }
 
-    /// One draw, in nanoseconds.
+    /// One draw, in nanoseconds, at most [`limits::MAX_DRAW`] (reached only by the far tail of
+    /// an unbounded distribution).
     pub fn sample(&self, rng: &mut WriterRng) -> Nanos {
         match *self {
             TimeDist::Constant { value } => value.0,
@@ -109,18 +162,25 @@ impl TimeDist {
             // latency legs per store call, so this is its hottest arithmetic.
             TimeDist::Exponential { mean } => {
                 let e: f64 = rng.sample(Exp1);
-                (e * mean.0 as f64) as Nanos
+                clamp_draw(e * mean.0 as f64)
             }
             TimeDist::Normal { mean, std_dev } => {
                 let z: f64 = rng.sample(StandardNormal);
-                (mean.0 as f64 + z * std_dev.0 as f64).max(0.0) as Nanos
+                // `as` maps a negative draw to zero: the truncation at zero.
+                clamp_draw(mean.0 as f64 + z * std_dev.0 as f64)
             }
             TimeDist::Lognormal { median, sigma } => {
                 let z: f64 = rng.sample(StandardNormal);
-                (median.0 as f64 * (sigma * z).exp()) as Nanos
+                clamp_draw(median.0 as f64 * (sigma * z).exp())
             }
         }
     }
+}
+
+/// A draw in nanoseconds, cut to `0..=MAX_DRAW` (`as` saturates and maps NaN to 0).
+#[inline]
+fn clamp_draw(ns: f64) -> Nanos {
+    (ns as Nanos).min(limits::MAX_DRAW)
 }
 
 #[cfg(test)]
@@ -187,5 +247,47 @@ mod tests {
             sigma: 0.0,
         };
         assert!(bad.validate().unwrap_err().to_string().contains("sigma"));
+        let bad = TimeDist::Lognormal {
+            median: Duration(5),
+            sigma: 1e6,
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("sigma"));
+        let hour = Duration(limits::MAX_DURATION);
+        assert_eq!(TimeDist::Exponential { mean: hour }.validate(), Ok(()));
+        let bad = TimeDist::Normal {
+            mean: Duration(5),
+            std_dev: Duration(hour.0 + 1),
+        };
+        let msg = bad.validate().unwrap_err().to_string();
+        assert!(msg.contains("std_dev") && msg.contains("3600s"), "{msg}");
+    }
+
+    #[test]
+    fn no_draw_exceeds_the_cap() {
+        let mut rng = writer_rng(5, 0, 0);
+        let wild = TimeDist::Lognormal {
+            median: Duration(limits::MAX_DURATION),
+            sigma: limits::MAX_SIGMA,
+        };
+        for _ in 0..10_000 {
+            assert!(wild.sample(&mut rng) <= limits::MAX_DRAW);
+        }
+    }
+
+    #[test]
+    fn parameters_need_their_unit() {
+        let bad: Result<TimeDist, _> = toml::from_str("kind = \"constant\"\nvalue = 100");
+        let msg = bad.unwrap_err().to_string();
+        assert!(
+            msg.contains("bare number") && msg.contains("\"100us\""),
+            "{msg}"
+        );
+        let ok: TimeDist = toml::from_str("kind = \"constant\"\nvalue = \"100us\"").unwrap();
+        assert_eq!(
+            ok,
+            TimeDist::Constant {
+                value: Duration(100_000)
+            }
+        );
     }
 }

@@ -67,7 +67,10 @@ pub enum KeyDistributionError {
     NoActors,
     /// A table-based distribution (zipf, latest) was asked for more actors than its table can
     /// hold. Fix: use at most `max` actors, or a uniform or hotspot distribution.
-    #[error("{actors} actors exceed the {max} that a zipf or latest sampler can tabulate")]
+    #[error(
+        "{actors} actors exceed the {max} that a zipf or latest sampler can tabulate: use at \
+         most {max} actors, or a uniform or hotspot distribution"
+    )]
     TooManyActors {
         /// The requested actor count.
         actors: u64,
