@@ -134,6 +134,11 @@ pub fn run_full(
     engine: EngineKind,
     opts: &RunOptions,
 ) -> Result<RunOutput, EngineError> {
+    // What validation checks for this engine, checked again here for library callers that
+    // built or changed a scenario in code.
+    scenario
+        .check_for_engine(engine)
+        .map_err(|e| EngineError::Unsupported(e.to_string()))?;
     let plan = plan::RunPlan::new(scenario)?;
     let report = match engine {
         EngineKind::Threads => threads::drive(&plan, opts)?,

@@ -25,7 +25,8 @@ use crate::clock::{MILLIS, MonotonicClock, Nanos};
 use crate::metrics::recorder::Recorder;
 use crate::workload::protocol::Writer;
 
-/// The most writer threads one run may start; beyond it, use the simulated engine.
+/// The most writer threads one run may start; beyond it, use the simulated engine. Checked at
+/// validation ([`crate::workload::scenario::Scenario::check_for_engine`]).
 pub const MAX_WRITER_THREADS: u64 = 4096;
 
 /// The payload of an injected panic (raised with `resume_unwind`, so no panic message is
@@ -61,12 +62,6 @@ enum LoopEnd {
 /// Drives `plan`'s writers on real threads.
 pub(crate) fn drive(plan: &RunPlan<'_>, opts: &RunOptions) -> Result<DriverReport, EngineError> {
     let writers = plan.total_writers();
-    if writers > MAX_WRITER_THREADS {
-        return Err(EngineError::Unsupported(format!(
-            "{writers} writers would need {writers} threads; the threaded engine starts at most \
-             {MAX_WRITER_THREADS}: use fewer writers, or --engine sim"
-        )));
-    }
     let own_stop = Arc::new(AtomicBool::new(false));
     let shared = Shared {
         plan,

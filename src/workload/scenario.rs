@@ -97,7 +97,7 @@ pub mod limits {
     /// The most events written before the run: `actors × store.prefill_events` (10 M).
     pub const MAX_PREFILL_EVENTS: u64 = 10_000_000;
     /// The most time-series windows in a run: `(warmup + duration) / window` (100,000).
-    pub const MAX_WINDOWS: u64 = 100_000;
+    pub const MAX_WINDOWS: u64 = crate::metrics::recorder::MAX_WINDOWS as u64;
     /// The narrowest window of a run that has no duration (it ends after its `operations`, so
     /// its length is unknown beforehand): 1 ms, 1,000 windows a second.
     pub const MIN_WINDOW_WITHOUT_DURATION: Nanos = MILLIS;
