@@ -281,3 +281,18 @@ fn bad_specs_name_the_field_and_the_valid_range() {
         }
     }
 }
+
+/// A pool's policy can only be made checked: no public constructor yields one that fails to
+/// build later (the engines build it for every run).
+#[test]
+fn a_policy_choice_is_checked_when_it_is_made() {
+    use retrylab::policy::spec::PolicySpec;
+    use retrylab::workload::scenario::PolicyChoice;
+
+    assert!(PolicyChoice::preset("no-such-preset").is_err());
+    let both: PolicySpec = toml::from_str("max_attempts = 3\nmax_retries = 2").unwrap();
+    assert!(PolicyChoice::from_spec(both).is_err());
+    let good = PolicyChoice::preset("monitored").unwrap();
+    assert_eq!(good.preset_name(), Some("monitored"));
+    assert!(good.build_parts().monitor.is_some());
+}

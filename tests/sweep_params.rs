@@ -164,7 +164,7 @@ fn every_pool_means_every_pool_whose_policy_takes_the_field() {
     let baseline = s.pools[0].policy.spec();
     assert_eq!(
         baseline,
-        retrylab::policy::spec::PolicySpec::preset("immediate").unwrap()
+        &retrylab::policy::spec::PolicySpec::preset("immediate").unwrap()
     );
     let second = points[1].2.pools[1].policy.spec().to_toml_string();
     assert!(second.contains("base = \"40us\""), "{second}");

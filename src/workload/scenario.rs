@@ -59,6 +59,7 @@ use crate::clock::Nanos;
 use crate::engine::EngineKind;
 use crate::policy::Policy;
 use crate::policy::spec::{BuiltPolicy, PolicySpec};
+use crate::policy::spec_error::PolicySpecError;
 use crate::store::StoreKind;
 use crate::units::{Duration, format_duration, option_with_unit, with_unit};
 
@@ -646,25 +647,49 @@ pub enum ArrivalProcess {
     Poisson,
 }
 
-/// A pool's policy: a preset by name, or a full spec. Checked while parsing.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum PolicyChoice {
-    /// A preset from `retrylab list`.
-    Preset(String),
-    /// A policy table.
-    Spec(Box<PolicySpec>),
+/// A pool's policy: a preset by name, or a full spec, checked when it is made. There is no
+/// way to make one that is not checked, so building it can never fail later.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyChoice {
+    /// The preset it was named by, if any (written back by name).
+    preset: Option<String>,
+    /// The spec, checked.
+    spec: PolicySpec,
 }
 
 impl PolicyChoice {
+    /// The preset `name` from `retrylab list`.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicySpecError`] for an unknown name (the message lists the known ones).
+    pub fn preset(name: &str) -> Result<Self, PolicySpecError> {
+        let spec = PolicySpec::preset(name)?;
+        Self::checked(Some(name.to_owned()), spec)
+    }
+
+    /// A policy table.
+    ///
+    /// # Errors
+    ///
+    /// [`PolicySpecError`] naming the field that is out of range or inconsistent.
+    pub fn from_spec(spec: PolicySpec) -> Result<Self, PolicySpecError> {
+        Self::checked(None, spec)
+    }
+
+    fn checked(preset: Option<String>, spec: PolicySpec) -> Result<Self, PolicySpecError> {
+        spec.build_parts()?;
+        Ok(Self { preset, spec })
+    }
+
+    /// The preset this choice names, if it was made from one.
+    pub fn preset_name(&self) -> Option<&str> {
+        self.preset.as_deref()
+    }
+
     /// The spec this choice stands for.
-    pub fn spec(&self) -> PolicySpec {
-        match self {
-            PolicyChoice::Preset(name) => {
-                PolicySpec::preset(name).expect("preset names are checked while parsing")
-            }
-            PolicyChoice::Spec(spec) => (**spec).clone(),
-        }
+    pub fn spec(&self) -> &PolicySpec {
+        &self.spec
     }
 
     /// Builds the pool's shared policy.
@@ -672,11 +697,22 @@ impl PolicyChoice {
         self.build_parts().policy
     }
 
-    /// Builds the pool's shared policy, with handles to its breaker, budget and monitor.
+    /// Builds the pool's shared policy, with handles to its breaker, budget and monitor. Each
+    /// run builds its own, so gates start fresh.
     pub fn build_parts(&self) -> BuiltPolicy {
-        self.spec()
+        // Building is a pure function of the spec, and this spec built when it was checked.
+        self.spec
             .build_parts()
-            .expect("policy specs are checked while parsing")
+            .expect("a PolicyChoice is checked when it is made")
+    }
+}
+
+impl Serialize for PolicyChoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.preset {
+            Some(name) => s.serialize_str(name),
+            None => self.spec.serialize(s),
+        }
     }
 }
 
@@ -689,13 +725,11 @@ impl<'de> Deserialize<'de> for PolicyChoice {
                 f.write_str("a preset name (see `retrylab list`) or a policy table")
             }
             fn visit_str<E: de::Error>(self, name: &str) -> Result<PolicyChoice, E> {
-                PolicySpec::preset(name).map_err(E::custom)?;
-                Ok(PolicyChoice::Preset(name.to_owned()))
+                PolicyChoice::preset(name).map_err(E::custom)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PolicyChoice, A::Error> {
                 let spec = PolicySpec::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                spec.build().map_err(de::Error::custom)?;
-                Ok(PolicyChoice::Spec(Box::new(spec)))
+                PolicyChoice::from_spec(spec).map_err(de::Error::custom)
             }
         }
         d.deserialize_any(ChoiceVisitor)
