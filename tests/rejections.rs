@@ -96,3 +96,34 @@ fn an_open_circuit_does_not_freeze_the_simulator() {
 fn an_open_circuit_does_not_freeze_the_threaded_engine() {
     check(&run_with_deadline(EngineKind::Threads));
 }
+
+/// `scenarios/breaker-under-faults.toml` does what its comment says: run as documented
+/// (`compare --scenario …`, here quick and simulated), its breaker opens and rejects.
+#[test]
+fn the_breaker_scenario_shows_the_breaker_opening() {
+    use retrylab::engine::sequential::run_each_pool;
+    use retrylab::engine::{EngineKind, RunOptions};
+    use retrylab::workload::scenario::Scenario;
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("breaker-under-faults.toml");
+    let s = Scenario::from_file(&path).unwrap().quick();
+    for engine in [EngineKind::Sim, EngineKind::Threads] {
+        let r = run_each_pool(&s, engine, &RunOptions::default(), |_| {})
+            .unwrap()
+            .results;
+        let breaker = r
+            .pools
+            .iter()
+            .find(|p| p.name == "circuit-breaker")
+            .unwrap();
+        assert!(
+            breaker.counters.rejected_circuit_open > 0,
+            "{engine:?}: the breaker opened: {:?}",
+            breaker.counters
+        );
+        assert!(!breaker.breaker_transitions.is_empty(), "{engine:?}");
+        assert!(r.integrity.ok, "{engine:?}: {:?}", r.integrity.problems);
+    }
+}
