@@ -1,21 +1,54 @@
 //! What `retrylab list` prints about policies: every kind a spec can name, with its parameters
 //! and their defaults, and the presets.
+//!
+//! Numeric defaults are not written here: each names the constant the spec applies
+//! ([`super::spec::defaults`]), so what `list` says is what a run does.
+
+use std::fmt;
 
 use super::presets::PRESETS;
+use super::spec::defaults as d;
+use super::token_bucket::TokenBucketConfig;
+use crate::clock::Nanos;
+
+/// A parameter's default, as `retrylab list` shows it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DefaultValue {
+    /// Words, not a value: "required", "none", "derived", or a TOML snippet.
+    Text(&'static str),
+    /// A number the spec applies when the key is left out.
+    Float(f64),
+    /// A count the spec applies when the key is left out.
+    Int(u64),
+    /// A duration the spec applies when the key is left out.
+    Duration(Nanos),
+}
+
+impl fmt::Display for DefaultValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            DefaultValue::Text(t) => f.write_str(t),
+            DefaultValue::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => write!(f, "{x:.1}"),
+            DefaultValue::Float(x) => write!(f, "{x}"),
+            DefaultValue::Int(n) => write!(f, "{n}"),
+            DefaultValue::Duration(ns) => write!(f, "\"{}\"", crate::units::Duration(ns)),
+        }
+    }
+}
 
 /// One parameter of a kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParamInfo {
     /// The TOML key.
     pub name: &'static str,
     /// The default, in TOML syntax, or "required".
-    pub default: &'static str,
+    pub default: DefaultValue,
     /// What it does and its valid range.
     pub description: &'static str,
 }
 
 /// One kind a spec can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KindInfo {
     /// The spec table it goes in: `backoff`, `jitter`, `breaker`, `budget`, `monitor` or `policy`.
     pub section: &'static str,
@@ -28,12 +61,30 @@ pub struct KindInfo {
 }
 
 const fn p(name: &'static str, default: &'static str, description: &'static str) -> ParamInfo {
+    with(name, DefaultValue::Text(default), description)
+}
+
+const fn with(name: &'static str, default: DefaultValue, description: &'static str) -> ParamInfo {
     ParamInfo {
         name,
         default,
         description,
     }
 }
+
+const fn f(name: &'static str, value: f64, description: &'static str) -> ParamInfo {
+    with(name, DefaultValue::Float(value), description)
+}
+
+const fn i(name: &'static str, value: u64, description: &'static str) -> ParamInfo {
+    with(name, DefaultValue::Int(value), description)
+}
+
+const fn ns(name: &'static str, value: Nanos, description: &'static str) -> ParamInfo {
+    with(name, DefaultValue::Duration(value), description)
+}
+
+const AWS: TokenBucketConfig = TokenBucketConfig::AWS_STANDARD;
 
 const BASE_CAP: &[ParamInfo] = &[
     p("base", "required", "interval unit, > 0"),
@@ -110,7 +161,7 @@ pub const KINDS: &[KindInfo] = &[
         description: "delay_n = min(cap, base·multiplier^(n-1)) (seed pattern 1)",
         params: &[
             p("base", "required", "first delay, > 0"),
-            p("multiplier", "2.0", "growth per retry, >= 1"),
+            f("multiplier", d::MULTIPLIER, "growth per retry, >= 1"),
             p("cap", "none", "largest delay, >= base"),
         ],
     },
@@ -204,22 +255,34 @@ pub const KINDS: &[KindInfo] = &[
                 "{ kind = \"count\", size = 100 }",
                 "count {size} | time {length = \"10ms\", buckets = 10} | consecutive {failures = 5}",
             ),
-            p("failure_rate_threshold", "0.5", "in (0, 1]"),
-            p(
+            f(
+                "failure_rate_threshold",
+                d::FAILURE_RATE_THRESHOLD,
+                "in (0, 1]",
+            ),
+            i(
                 "minimum_calls",
-                "20",
+                d::MINIMUM_CALLS as u64,
                 "calls before the rate is judged, >= 1",
             ),
-            p("open_duration", "\"1ms\"", "first open duration, > 0"),
-            p("open_multiplier", "1.0", "growth per re-open, >= 1"),
+            ns(
+                "open_duration",
+                d::OPEN_DURATION,
+                "first open duration, > 0",
+            ),
+            f(
+                "open_multiplier",
+                d::OPEN_MULTIPLIER,
+                "growth per re-open, >= 1",
+            ),
             p(
                 "open_cap",
                 "64 x open_duration",
                 "largest open duration, >= open_duration",
             ),
-            p(
+            i(
                 "half_open_probes",
-                "3",
+                d::HALF_OPEN_PROBES as u64,
                 "probes half-open, 1..=2047; all must succeed to close",
             ),
             p(
@@ -234,12 +297,16 @@ pub const KINDS: &[KindInfo] = &[
         name: "aws_token_bucket",
         description: "AWS SDK standard-mode retry quota: a retry takes tokens, a success refunds",
         params: &[
-            p("capacity", "500", "tokens when full, >= 1"),
-            p("retry_cost", "5", "per retry after a conflict"),
-            p("timeout_cost", "10", "per retry after another error"),
-            p(
+            i("capacity", AWS.capacity, "tokens when full, >= 1"),
+            i("retry_cost", AWS.retry_cost, "per retry after a conflict"),
+            i(
+                "timeout_cost",
+                AWS.timeout_cost,
+                "per retry after another error",
+            ),
+            i(
                 "success_refund",
-                "1",
+                AWS.success_refund,
                 "per operation committed without retry",
             ),
         ],
@@ -249,8 +316,8 @@ pub const KINDS: &[KindInfo] = &[
         name: "grpc_throttle",
         description: "gRPC retry throttling: failure -1, success +token_ratio, retry while tokens > max/2",
         params: &[
-            p("max_tokens", "10.0", "in (0, 1000]"),
-            p("token_ratio", "0.1", "in (0, max_tokens]"),
+            f("max_tokens", d::GRPC_MAX_TOKENS, "in (0, 1000]"),
+            f("token_ratio", d::GRPC_TOKEN_RATIO, "in (0, max_tokens]"),
         ],
     },
     KindInfo {
@@ -258,9 +325,17 @@ pub const KINDS: &[KindInfo] = &[
         name: "finagle",
         description: "Finagle/tower RetryBudget: retries <= reserve + percent x operations over ttl",
         params: &[
-            p("ttl", "\"10s\"", "how long deposits count, > 0"),
-            p("min_retries_per_sec", "10.0", "reserve, >= 0"),
-            p("percent_can_retry", "0.2", "in [0, 1000]"),
+            ns("ttl", d::FINAGLE_TTL, "how long deposits count, > 0"),
+            f(
+                "min_retries_per_sec",
+                d::FINAGLE_MIN_RETRIES_PER_SEC,
+                "reserve, >= 0",
+            ),
+            f(
+                "percent_can_retry",
+                d::FINAGLE_PERCENT_CAN_RETRY,
+                "in [0, 1000]",
+            ),
         ],
     },
     KindInfo {
@@ -268,16 +343,16 @@ pub const KINDS: &[KindInfo] = &[
         name: "aimd",
         description: "adaptive retry rate (GCRA): +increase per commit, x decrease per conflict",
         params: &[
-            p(
+            f(
                 "initial_rate",
-                "10000.0",
+                d::AIMD_INITIAL_RATE,
                 "retries/s, in [min_rate, max_rate]",
             ),
-            p("min_rate", "100.0", "> 0"),
-            p("max_rate", "1000000.0", ">= min_rate"),
-            p("increase", "10.0", ">= 0"),
-            p("decrease", "0.9", "in (0, 1)"),
-            p("burst", "10.0", ">= 1"),
+            f("min_rate", d::AIMD_MIN_RATE, "> 0"),
+            f("max_rate", d::AIMD_MAX_RATE, ">= min_rate"),
+            f("increase", d::AIMD_INCREASE, ">= 0"),
+            f("decrease", d::AIMD_DECREASE, "in (0, 1)"),
+            f("burst", d::AIMD_BURST, ">= 1"),
         ],
     },
     KindInfo {
@@ -285,13 +360,21 @@ pub const KINDS: &[KindInfo] = &[
         name: "monitor",
         description: "conflict monitoring (seed pattern 5): hot actors, staleness histogram, stale-read alerts",
         params: &[
-            p(
+            i(
                 "stale_threshold",
-                "5",
+                d::STALE_THRESHOLD as u64,
                 "staleness above which a read is stale, >= 0",
             ),
-            p("top_k", "10", "hottest actors reported, 1..=1024"),
-            p("emit_events", "true", "emit tracing::warn! per stale read"),
+            i(
+                "top_k",
+                d::TOP_K as u64,
+                "hottest actors reported, 1..=1024",
+            ),
+            p(
+                "emit_events",
+                "true",
+                "emit a tracing::debug! event per stale read",
+            ),
         ],
     },
 ];
@@ -304,4 +387,48 @@ pub fn policy_kinds() -> &'static [KindInfo] {
 /// `(name, description)` of every preset (for `retrylab list`).
 pub fn preset_list() -> Vec<(&'static str, &'static str)> {
     PRESETS.iter().map(|p| (p.name, p.description)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The breaker window's default is a TOML snippet: it must name the applied constants.
+    #[test]
+    fn text_defaults_name_the_applied_constants() {
+        let breaker = KINDS.iter().find(|k| k.name == "breaker").unwrap();
+        let window = breaker.params.iter().find(|p| p.name == "window").unwrap();
+        let text = format!("{} {}", window.default, window.description);
+        for needle in [
+            format!("size = {}", d::WINDOW_SIZE),
+            format!("length = \"{}\"", crate::units::Duration(d::WINDOW_LENGTH)),
+            format!("buckets = {}", d::WINDOW_BUCKETS),
+            format!("failures = {}", d::CONSECUTIVE_FAILURES),
+        ] {
+            assert!(text.contains(&needle), "{needle} in {text}");
+        }
+        let cap = breaker
+            .params
+            .iter()
+            .find(|p| p.name == "open_cap")
+            .unwrap();
+        assert!(
+            cap.default
+                .to_string()
+                .starts_with(&d::OPEN_CAP_FACTOR.to_string()),
+            "{}",
+            cap.default
+        );
+    }
+
+    #[test]
+    fn numeric_defaults_print_as_toml() {
+        assert_eq!(DefaultValue::Float(2.0).to_string(), "2.0");
+        assert_eq!(DefaultValue::Float(0.5).to_string(), "0.5");
+        assert_eq!(DefaultValue::Int(500).to_string(), "500");
+        assert_eq!(
+            DefaultValue::Duration(crate::clock::MILLIS).to_string(),
+            "\"1ms\""
+        );
+    }
 }

@@ -25,14 +25,20 @@ pub struct TokenBucketConfig {
     pub success_refund: u64,
 }
 
+impl TokenBucketConfig {
+    /// The AWS SDK standard mode's quota: 500 tokens, 5 a retry, 10 a retry after a timeout,
+    /// 1 back per success without retry.
+    pub const AWS_STANDARD: Self = Self {
+        capacity: 500,
+        retry_cost: 5,
+        timeout_cost: 10,
+        success_refund: 1,
+    };
+}
+
 impl Default for TokenBucketConfig {
     fn default() -> Self {
-        Self {
-            capacity: 500,
-            retry_cost: 5,
-            timeout_cost: 10,
-            success_refund: 1,
-        }
+        Self::AWS_STANDARD
     }
 }
 
