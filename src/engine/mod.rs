@@ -6,7 +6,7 @@
 //! Scenario ─▶ RunPlan (plan.rs: pool plans, prefilled store, writer streams, the end)
 //!               │
 //!               ▼ per writer: Schedule (schedule.rs) ─▶ Writer protocol ─▶ Action
-//!          driver: threads.rs (real threads, real clock) | sim/ (virtual time)
+//!          driver: threads/ (real threads, real clock) | sim/ (virtual time)
 //!               │        performs each Action through store_call.rs, cuts it at the end
 //!               ▼
 //!          DriverReport ─▶ assemble.rs (audit, per-pool summaries) ─▶ RunOutput / Results
@@ -26,15 +26,15 @@ use crate::workload::scenario::Scenario;
 pub(crate) mod arrivals;
 pub(crate) mod assemble;
 pub mod audit;
-pub(crate) mod gate;
-pub mod operation;
 pub(crate) mod plan;
 pub(crate) mod schedule;
 pub mod sequential;
 pub mod sim;
 pub(crate) mod store_call;
 pub mod threads;
-pub mod wait;
+
+/// The threaded driver's inner loop and waits, at their old paths (benches use them).
+pub use threads::{operation, wait};
 
 /// Which engine runs a scenario.
 #[derive(

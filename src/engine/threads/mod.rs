@@ -3,9 +3,9 @@
 //! Each writer owns its [`Writer`] state machine, its [`Recorder`], its random streams and its
 //! [`Performer`]; the only shared things it touches are the store (what is measured) and a
 //! stop flag that is only ever read on the hot path. All writers start together at a
-//! [`StartGate`]; recorders are merged after the last thread is joined. The schedule (closed
+//! start gate; recorders are merged after the last thread is joined. The schedule (closed
 //! or open loop, start spread, operation counts, the run's end) is the shell's
-//! ([`super::schedule`]), so this file only says how an operation is performed for real.
+//! (`engine::schedule`), so this file only says how an operation is performed for real.
 
 use std::io::IsTerminal;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -14,13 +14,17 @@ use std::sync::{Arc, OnceLock};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use self::gate::{GateOpened, StartGate};
+use self::operation::{Performed, Performer};
+use self::wait::PreciseWaiter;
 use super::assemble::{DriverReport, WriterTally, empty_histogram};
-use super::gate::{GateOpened, StartGate};
-use super::operation::{Performed, Performer};
 use super::plan::{RunPlan, WriterSetup};
 use super::schedule::Schedule;
-use super::wait::PreciseWaiter;
 use super::{EngineError, RunOptions};
+
+pub(crate) mod gate;
+pub mod operation;
+pub mod wait;
 use crate::clock::{MILLIS, MonotonicClock, Nanos};
 use crate::metrics::recorder::Recorder;
 use crate::workload::protocol::Writer;
@@ -166,7 +170,7 @@ fn writer_thread(shared: &Shared<'_, '_>, setup: WriterSetup) -> WriterOutcome {
     let mut recorder = Recorder::new(plan.window);
     let opened = shared.gate.wait();
     let clock = *shared.clock.get_or_init(MonotonicClock::start);
-    let injected = super::store_call::Injected::of(&plan.scenario.store);
+    let injected = crate::engine::store_call::Injected::of(&plan.scenario.store);
     let mut performer = Performer::new(
         plan.store.as_ref(),
         injected.latency,

@@ -2,7 +2,7 @@
 //! the recording benchmark measures exactly what the engine runs.
 //!
 //! The writer's state machine says what to do; [`Performer`] does it against the store through
-//! the one store-call switch ([`super::store_call`]), waits out think times, policy delays and
+//! the one store-call switch (`engine::store_call`), waits out think times, policy delays and
 //! injected latency legs, and reads the clock after every store call (the state machine never
 //! reads one). A zero wait reads no clock: no time passes, and in a closed loop with no think
 //! time a clock read is most of what measuring costs.
@@ -13,9 +13,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::store_call::{Injected, perform_call};
 use super::wait::{PreciseWaiter, WaitEnd};
 use crate::clock::Nanos;
+use crate::engine::store_call::{Injected, perform_call};
 use crate::metrics::recorder::Recorder;
 use crate::rng::WriterRng;
 use crate::store::{Event, EventStore};
