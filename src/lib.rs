@@ -64,6 +64,7 @@
 //! ```
 pub mod clock;
 pub mod engine;
+pub mod exit;
 pub mod metrics;
 pub mod policy;
 pub mod report;

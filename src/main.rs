@@ -1,13 +1,20 @@
 //! The `retrylab` command line: parse, validate, call the library, print.
 //!
-//! Exit codes: 0 success, 2 bad input (arguments, scenario files: the message names what is
-//! wrong and how to fix it), 1 any other failure (I/O, a failed store audit).
+//! Exit codes, each from the error's own kind ([`retrylab::exit::ExitKind`]):
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | a failure: the run, or writing its results, failed; or the store audit failed |
+//! | 2 | bad input: arguments, scenario files, an output folder that is taken or unwritable (the message names what is wrong and how to fix it) |
+//! | 130 | interrupted (Ctrl-C): `run`, `compare` and `sweep` write what finished, then exit 130; a second Ctrl-C exits 130 at once |
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
+use retrylab::exit::INTERRUPTED_CODE;
 
 mod cli;
 
@@ -25,7 +32,7 @@ fn main() -> ExitCode {
     // A second Ctrl-C ends at once, for a run that is stuck writing or auditing.
     let _ = ctrlc::set_handler(move || {
         if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
+            std::process::exit(i32::from(INTERRUPTED_CODE));
         }
         eprintln!("\nstopping: finishing the run's bookkeeping (Ctrl-C again to quit at once)");
     });
@@ -36,11 +43,7 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            if cli::is_bad_input(&err) {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
+            ExitCode::from(cli::exit_kind(&err).code())
         }
     }
 }

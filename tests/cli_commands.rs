@@ -1,5 +1,6 @@
 //! The binary, end to end: bad scenario files exit 2 with a message naming file, line and
-//! field; good files validate; `run --quick` writes a results folder that reads back.
+//! field; good files validate; `run --quick` writes a results folder that reads back; Ctrl-C
+//! keeps the partial results and exits 130.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -296,11 +297,12 @@ fn ctrl_c_stops_the_run_and_still_writes_partial_results() {
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // A partial run is not a success: it exits 130, the documented code for an interruption.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains(folder.to_str().unwrap()),
+        "says it was interrupted and where the partial results are: {stderr}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("PARTIAL"));
     let results = Results::load(&folder.join("results.json")).unwrap();

@@ -1,8 +1,9 @@
 //! Sweep parameters: paths and aliases edit the scenario's TOML, and bad names or values fail
 //! with messages that say what to write.
 
-use retrylab::sweep::SweepSpec;
 use retrylab::sweep::param::ParamPath;
+use retrylab::sweep::spec::{MAX_REPEAT, MAX_RUNS};
+use retrylab::sweep::{SweepError, SweepSpec};
 
 const BASE: &str = r#"
 name = "base"
@@ -206,5 +207,78 @@ fn the_default_folder_is_stable_so_a_rerun_resumes() {
     assert_eq!(
         dir,
         std::path::Path::new("reports/sweep-hot_actor-writers-pools._.policy.backoff.base")
+    );
+}
+
+#[test]
+fn a_long_scenario_name_makes_a_default_folder_the_disk_takes() {
+    let axes = spec(&["writers=1,2"]).axes();
+    let dir = retrylab::sweep::manifest::default_dir(
+        std::path::Path::new("reports"),
+        &"s".repeat(400),
+        &axes,
+    );
+    assert!(dir.file_name().unwrap().len() <= 150, "{}", dir.display());
+}
+
+fn parse_err(vary: &[&str], repeat: u32) -> SweepError {
+    SweepSpec::parse(
+        &vary.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        repeat,
+    )
+    .unwrap_err()
+}
+
+#[test]
+fn a_value_given_twice_is_refused_so_two_points_never_share_a_folder() {
+    for (vary, says) in [
+        ("writers=1,1", "`1` is given more than once"),
+        ("writers=2,02", "`2` is given more than once"),
+        ("base_delay=1us,1000ns", "`1us` is given more than once"),
+        ("policy=immediate,Immediate", "same folder name"),
+        ("policy=a b,a_b", "same folder name"),
+    ] {
+        let err = parse_err(&[vary], 1);
+        assert!(
+            matches!(err, SweepError::RepeatedValue { .. }),
+            "{vary}: {err}"
+        );
+        assert!(err.to_string().contains(says), "{vary}: {err}");
+        assert!(err.to_string().contains("--repeat"), "says how: {err}");
+    }
+    // A geometric range whose rounded values repeat is merged, not refused.
+    let values = spec(&["writers=1..4 x1.2"]).axes()[0].values.clone();
+    assert_eq!(values, ["1", "2", "3", "4"]);
+}
+
+#[test]
+fn a_fractional_step_over_whole_number_ends_is_an_error() {
+    let err = parse_err(&["writers=1..8 step 1.5"], 1).to_string();
+    assert!(
+        err.contains("the step 1.5 is not") && err.contains("step 2"),
+        "{err}"
+    );
+    // Fractional ends keep a fractional step.
+    let values = spec(&["skew=0.0..1.0 step 0.5"]).axes()[0].values.clone();
+    assert_eq!(values, ["0", "0.5", "1"]);
+}
+
+#[test]
+fn repeats_and_runs_are_bounded_before_anything_is_allocated() {
+    assert!(SweepSpec::parse(&["writers=1".into()], MAX_REPEAT).is_ok());
+    let err = parse_err(&["writers=1"], 1_000_000_000);
+    assert!(matches!(err, SweepError::RepeatTooMany(_)), "{err}");
+    assert!(err.to_string().contains("1 to 1000"), "{err}");
+    let err = parse_err(&["writers=1..1000 step 1", "actors=1..200 step 1"], 1);
+    assert!(matches!(err, SweepError::TooManyRuns { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("200000 runs") && msg.contains(&MAX_RUNS.to_string()),
+        "{msg}"
+    );
+    assert!(
+        parse_err(&["writers=1..1000 step 1"], 101)
+            .to_string()
+            .contains("101000 runs")
     );
 }

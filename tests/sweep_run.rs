@@ -14,6 +14,9 @@ fn options(out: &std::path::Path, parallel: bool) -> SweepOptions {
         parallel,
         progress: false,
         engine: "test-driver".into(),
+        alone: false,
+        quick: false,
+        force: false,
         stop: None,
     }
 }
@@ -185,5 +188,108 @@ fn a_stop_request_leaves_the_rest_for_a_resume() {
             .filter(|p| !p.reps.is_empty())
             .count(),
         1
+    );
+}
+
+#[test]
+fn a_non_empty_folder_that_is_no_sweep_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "keep me").unwrap();
+    let spec = SweepSpec::parse(&["writers=2,4".into()], 1).unwrap();
+    let runner = |s: &retrylab::workload::scenario::Scenario| Ok(report_support::drive(s));
+    let run = |opts: &SweepOptions| {
+        sweep::run_sweep(
+            report_support::TWO_POOLS,
+            "two-pools.toml",
+            &spec,
+            opts,
+            &runner,
+        )
+    };
+    let err = run(&options(dir.path(), false)).unwrap_err();
+    assert!(
+        matches!(err, sweep::SweepError::NotASweepFolder(_)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--force"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "nothing written"
+    );
+    let mut forced = options(dir.path(), false);
+    forced.force = true;
+    assert_eq!(run(&forced).unwrap().ran, 2);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn a_resume_with_other_settings_is_refused_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SweepSpec::parse(&["writers=2,4".into()], 1).unwrap();
+    let runner = |s: &retrylab::workload::scenario::Scenario| Ok(report_support::drive(s));
+    let run = |opts: &SweepOptions| {
+        sweep::run_sweep(
+            report_support::TWO_POOLS,
+            "two-pools.toml",
+            &spec,
+            opts,
+            &runner,
+        )
+    };
+    let mut first = options(dir.path(), false);
+    first.quick = true;
+    run(&first).unwrap();
+    let manifest = dir.path().join("sweep.json");
+    let saved = std::fs::read(&manifest).unwrap();
+
+    let mut alone = first.clone();
+    alone.alone = true;
+    let mut slow = first.clone();
+    slow.quick = false;
+    let mut other_engine = first.clone();
+    other_engine.engine = "sim".into();
+    for (opts, setting, fix) in [
+        (alone, "--alone", "without --alone"),
+        (slow, "--quick", "pass --quick"),
+        (other_engine, "--engine", "pass --engine test-driver"),
+    ] {
+        for force in [false, true] {
+            let mut opts = opts.clone();
+            opts.force = force;
+            let err = run(&opts).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                matches!(err, sweep::SweepError::SettingsDiffer { setting: s, .. } if s == setting),
+                "{msg}"
+            );
+            assert!(msg.contains(fix), "{setting}: {msg}");
+        }
+    }
+    assert_eq!(
+        std::fs::read(&manifest).unwrap(),
+        saved,
+        "the manifest is untouched"
+    );
+    assert_eq!(run(&first).unwrap().skipped, 2, "the same settings resume");
+
+    // A folder from before the settings were recorded cannot be checked, so is not mixed into.
+    let text = String::from_utf8(saved).unwrap();
+    let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let map = old.as_object_mut().unwrap();
+    map.remove("alone");
+    map.remove("quick");
+    std::fs::write(&manifest, serde_json::to_string(&old).unwrap()).unwrap();
+    assert!(
+        sweep::load(dir.path()).is_ok(),
+        "an older folder still loads"
+    );
+    let msg = run(&first).unwrap_err().to_string();
+    assert!(
+        msg.contains("unrecorded") && msg.contains("cannot be resumed"),
+        "{msg}"
     );
 }

@@ -45,6 +45,8 @@ fn sweep(points: Vec<PointData>) -> SweepData {
             }],
             repeat: 3,
             engine: "sim".into(),
+            alone: Some(false),
+            quick: Some(false),
         },
         points,
     }

@@ -6,6 +6,8 @@ use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use retrylab::engine::{EngineError, EngineKind};
+use retrylab::exit::{Classify, ExitKind};
+use retrylab::metrics::output::OutputError;
 use retrylab::report::ReportError;
 use retrylab::sweep::SweepError;
 use retrylab::workload::scenario::ScenarioError;
@@ -36,7 +38,17 @@ Examples:
   retrylab validate scenarios/*.toml       # check files without running them
   retrylab list                            # policies, key and time distributions, stores
 
-Every run prints its seed; pass it back with --seed to reproduce the run.";
+Every run prints its seed; pass it back with --seed to reproduce the run.
+
+Results are never written over: --out must be a new or empty folder (pass --force to write into \
+one that holds files), and default folders get a -2, -3, … suffix rather than share a name. The \
+folder is created and checked before the run starts.
+
+Exit codes:
+  0    success
+  1    a failure: the run, or writing its results, failed; or the store audit failed
+  2    bad input: an argument, a scenario file or an output folder (the message says the fix)
+  130  interrupted (Ctrl-C): what finished is written, but the results are partial";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -97,7 +109,7 @@ folder, a folder of run folders (one section each), or a sweep folder. Nothing i
 
 Examples:
   retrylab report reports/compare-seed42-20261130-180637
-  retrylab report reports/hot-actor-sweep-writers --out /tmp/report")]
+  retrylab report reports/sweep-hot-actor-writers --out /tmp/report")]
     Report(sweep::ReportArgs),
     /// Check scenario files without running them.
     #[command(long_about = "\
@@ -127,9 +139,14 @@ struct RunOpts {
     /// The master seed (overrides the scenario's); every writer's random stream derives from it.
     #[arg(long)]
     seed: Option<u64>,
-    /// The results folder (default: reports/<scenario>-seed<seed>-<date-time>).
+    /// The results folder, new or empty (default: reports/<scenario>-seed<seed>-<date-time>,
+    /// with -2, -3, … appended when that name is taken).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Write into an --out folder that already holds files (files of the same names are
+    /// replaced, others are left).
+    #[arg(long)]
+    force: bool,
     /// Scale the run down (duration and warm-up ÷10, at most 0.5 s; operation counts ÷10).
     #[arg(long)]
     quick: bool,
@@ -177,19 +194,60 @@ impl From<EngineArg> for EngineKind {
 #[error("{0}")]
 pub(crate) struct BadInput(pub(crate) String);
 
-/// Whether `err` is the user's to fix (exit 2) rather than a failure of the run (exit 1).
-pub(crate) fn is_bad_input(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| {
-        e.is::<BadInput>()
-            || e.is::<ScenarioError>()
-            || e.downcast_ref::<SweepError>()
-                .is_some_and(|e| !matches!(e, SweepError::Io { .. } | SweepError::Run { .. }))
-            || e.downcast_ref::<ReportError>()
-                .is_some_and(|e| !matches!(e, ReportError::Write { .. }))
-            || e.downcast_ref::<EngineError>().is_some_and(|e| {
-                matches!(e, EngineError::Unsupported(_) | EngineError::Keys { .. })
-            })
-    })
+impl Classify for BadInput {
+    fn exit_kind(&self) -> ExitKind {
+        ExitKind::BadInput
+    }
+}
+
+/// How a command that ran ended without success, after writing what it had.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Ended {
+    /// The store audit failed: exit 1.
+    #[error(
+        "the store audit failed ({problems} problems): the store lost or invented writes; the \
+         results are kept in {dir} for inspection"
+    )]
+    AuditFailed {
+        /// How many problems the audit found.
+        problems: usize,
+        /// The results folder.
+        dir: PathBuf,
+    },
+    /// Stopped early (Ctrl-C): exit 130.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
+}
+
+impl Classify for Ended {
+    fn exit_kind(&self) -> ExitKind {
+        match self {
+            Ended::AuditFailed { .. } => ExitKind::AuditFailed,
+            Ended::Interrupted(_) => ExitKind::Interrupted,
+        }
+    }
+}
+
+/// The kind of `err`, so its exit status: the outermost error in its chain that knows its own
+/// kind decides. An error of no retrylab type (which the commands do not make) is a failure.
+pub(crate) fn exit_kind(err: &anyhow::Error) -> ExitKind {
+    err.chain().find_map(classify).unwrap_or(ExitKind::Failure)
+}
+
+/// The kind of one error in a chain, if it is one of the types that classify themselves.
+fn classify(e: &(dyn std::error::Error + 'static)) -> Option<ExitKind> {
+    fn kind<E: Classify + std::error::Error + 'static>(
+        e: &(dyn std::error::Error + 'static),
+    ) -> Option<ExitKind> {
+        e.downcast_ref::<E>().map(Classify::exit_kind)
+    }
+    kind::<Ended>(e)
+        .or_else(|| kind::<BadInput>(e))
+        .or_else(|| kind::<SweepError>(e))
+        .or_else(|| kind::<OutputError>(e))
+        .or_else(|| kind::<ReportError>(e))
+        .or_else(|| kind::<EngineError>(e))
+        .or_else(|| kind::<ScenarioError>(e))
 }
 
 /// Runs the chosen command.
@@ -204,5 +262,46 @@ pub(crate) fn dispatch(cli: Cli, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
             list::list();
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context;
+
+    use super::*;
+
+    #[test]
+    fn the_outermost_classified_error_decides_the_exit_status() {
+        let spawn = SweepError::Run {
+            point: "writers=2".into(),
+            rep: 0,
+            source: EngineError::Spawn {
+                source: std::io::Error::other("no threads"),
+            },
+        };
+        let err = anyhow::Error::from(spawn).context("running the sweep");
+        assert_eq!(exit_kind(&err), ExitKind::Failure);
+        let unsupported = SweepError::Run {
+            point: "writers=2".into(),
+            rep: 0,
+            source: EngineError::Unsupported("not on sim".into()),
+        };
+        assert_eq!(exit_kind(&unsupported.into()), ExitKind::BadInput);
+        let draw: anyhow::Result<()> = Err(ReportError::Draw {
+            chart: "c".into(),
+            message: "m".into(),
+        })
+        .context("drawing the run's report");
+        assert_eq!(exit_kind(&draw.unwrap_err()), ExitKind::Failure);
+        let stopped = anyhow::Error::from(Ended::Interrupted("stopped".into()));
+        assert_eq!(exit_kind(&stopped).code(), 130);
+        let audit = anyhow::Error::from(Ended::AuditFailed {
+            problems: 1,
+            dir: "d".into(),
+        });
+        assert_eq!(exit_kind(&audit).code(), 1);
+        assert_eq!(exit_kind(&BadInput("x".into()).into()), ExitKind::BadInput);
+        assert_eq!(exit_kind(&anyhow::anyhow!("unknown")), ExitKind::Failure);
     }
 }

@@ -7,13 +7,13 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use retrylab::engine::sequential::run_each_pool;
 use retrylab::engine::{self, EngineKind, RunOptions, RunOutput};
-use retrylab::metrics::output::{default_run_dir, write_run};
+use retrylab::metrics::output::{create_default_run_dir, prepare_run_dir, write_run};
 use retrylab::metrics::results::Results;
 use retrylab::workload::scenario::Scenario;
 
 use super::sweep::print_report;
 use super::table::{format_ns, pool_table};
-use super::{REPORTS_ROOT, RunOpts};
+use super::{Ended, REPORTS_ROOT, RunOpts};
 
 /// The built-in comparison: the seed's five patterns and the baselines on one contended load.
 const COMPARE_SCENARIO: &str = include_str!("../../scenarios/compare.toml");
@@ -36,13 +36,55 @@ fn options(stop: Arc<AtomicBool>) -> RunOptions {
     }
 }
 
+/// The results folder of a run, made before the run starts.
+struct OutDir {
+    path: PathBuf,
+    /// True when this command created it (so an empty one is removed if the run fails).
+    created: bool,
+}
+
+/// Creates (or checks) the results folder before anything runs, so a folder that is taken, or
+/// that cannot be written, fails now rather than after the run.
+fn out_dir(scenario: &Scenario, opts: &RunOpts) -> anyhow::Result<OutDir> {
+    match &opts.out {
+        Some(path) => {
+            let existed = path.exists();
+            prepare_run_dir(path, opts.force)?;
+            Ok(OutDir {
+                path: path.clone(),
+                created: !existed,
+            })
+        }
+        None => Ok(OutDir {
+            path: create_default_run_dir(Path::new(REPORTS_ROOT), &scenario.name, scenario.seed)?,
+            created: true,
+        }),
+    }
+}
+
+/// Runs `body` with the results folder made; if the run fails before writing anything, a
+/// folder this command created is removed again (only if still empty).
+fn with_out_dir(
+    dir: &OutDir,
+    body: impl FnOnce() -> anyhow::Result<RunOutput>,
+) -> anyhow::Result<RunOutput> {
+    body().inspect_err(|_| {
+        if dir.created {
+            let _ = std::fs::remove_dir(&dir.path);
+        }
+    })
+}
+
 /// `retrylab run FILE`.
 pub(crate) fn run(file: &Path, opts: &RunOpts, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
     let scenario = prepare(Scenario::from_file(file)?, opts);
     let engine = EngineKind::from(opts.engine);
-    announce(&scenario, engine);
-    let out = engine::run_full(&scenario, engine, &options(stop))?;
-    finish(&out, opts.out.as_deref())
+    let dir = out_dir(&scenario, opts)?;
+    announce(&scenario, engine, &dir.path);
+    let out = with_out_dir(&dir, || {
+        Ok(engine::run_full(&scenario, engine, &options(stop))?)
+    })?;
+    finish(&out, &dir.path)
 }
 
 /// `retrylab compare [--scenario FILE]`.
@@ -57,23 +99,26 @@ pub(crate) fn compare(
     };
     let scenario = prepare(scenario, opts);
     let engine = EngineKind::from(opts.engine);
-    announce(&scenario, engine);
+    let dir = out_dir(&scenario, opts)?;
+    announce(&scenario, engine, &dir.path);
     eprintln!(
         "each of the {} pools runs alone, in turn, on a fresh store",
         scenario.pools.len()
     );
-    let out = run_each_pool(&scenario, engine, &options(stop), |p| {
-        eprintln!(
-            "  {:<28} {:>12.0} commits/s   p99 {}",
-            p.name,
-            p.goodput_ops_s,
-            format_ns(p.op_latency.p99)
-        );
+    let out = with_out_dir(&dir, || {
+        Ok(run_each_pool(&scenario, engine, &options(stop), |p| {
+            eprintln!(
+                "  {:<28} {:>12.0} commits/s   p99 {}",
+                p.name,
+                p.goodput_ops_s,
+                format_ns(p.op_latency.p99)
+            );
+        })?)
     })?;
-    finish(&out, opts.out.as_deref())
+    finish(&out, &dir.path)
 }
 
-fn announce(scenario: &Scenario, engine: EngineKind) {
+fn announce(scenario: &Scenario, engine: EngineKind, dir: &Path) {
     let length = match scenario.run.duration {
         Some(d) => format!("{d} after {} warm-up", scenario.run.warmup),
         None => "a fixed number of operations".to_owned(),
@@ -89,18 +134,17 @@ fn announce(scenario: &Scenario, engine: EngineKind) {
         scenario.seed,
         scenario.seed
     );
+    eprintln!("results will go to {}", dir.display());
 }
 
-/// Prints the table, writes the run folder, and fails (exit 1) if the store audit failed.
-fn finish(out: &RunOutput, dir: Option<&Path>) -> anyhow::Result<()> {
+/// Prints the table and writes the run folder `dir` (made before the run) and its report;
+/// then fails if the store audit failed (exit 1) or the run was interrupted (exit 130), so a
+/// partial run never reports success.
+fn finish(out: &RunOutput, dir: &Path) -> anyhow::Result<()> {
     let r = &out.results;
     println!("{}", pool_table(r));
     print_footer(r);
-    let dir: PathBuf = dir.map_or_else(
-        || default_run_dir(Path::new(REPORTS_ROOT), r),
-        Path::to_owned,
-    );
-    let folder = write_run(&dir, r, &out.op_latency)
+    let folder = write_run(dir, r, &out.op_latency)
         .with_context(|| format!("writing the results folder {}", dir.display()))?;
     println!("results: {}", folder.results.display());
     let report = retrylab::report::write_report(
@@ -113,12 +157,19 @@ fn finish(out: &RunOutput, dir: Option<&Path>) -> anyhow::Result<()> {
         for p in &r.integrity.problems {
             eprintln!("audit: {p}");
         }
-        anyhow::bail!(
-            "the store audit failed ({} problems): the store lost or invented writes; the results \
-             are kept in {} for inspection",
-            r.integrity.problems.len(),
+        return Err(Ended::AuditFailed {
+            problems: r.integrity.problems.len(),
+            dir: folder.dir.clone(),
+        }
+        .into());
+    }
+    if r.partial {
+        return Err(Ended::Interrupted(format!(
+            "the run was stopped early (Ctrl-C); its partial results are in {}: rerun without \
+             stopping it for complete figures",
             folder.dir.display()
-        );
+        ))
+        .into());
     }
     Ok(())
 }

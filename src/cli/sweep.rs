@@ -7,12 +7,13 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 use retrylab::engine::sequential::run_each_pool;
 use retrylab::engine::{self, EngineKind, RunOptions};
+use retrylab::metrics::output::{folder_contents, prepare_run_dir};
 use retrylab::report::{self, ReportFiles, ReportInput};
 use retrylab::sweep::manifest::default_dir;
 use retrylab::sweep::{SweepOptions, SweepSpec, run_sweep};
 use retrylab::workload::scenario::Scenario;
 
-use super::{EngineArg, REPORTS_ROOT};
+use super::{Ended, EngineArg, REPORTS_ROOT};
 
 /// The arguments of `retrylab sweep`.
 #[derive(Debug, clap::Args)]
@@ -24,13 +25,19 @@ pub(crate) struct SweepArgs {
     /// Give one or two.
     #[arg(long, value_name = "PARAM=VALUES", required = true)]
     vary: Vec<String>,
-    /// Runs per point, each with its own derived seed (error bars show their spread).
+    /// Runs per point, each with its own derived seed (error bars show their spread); 1 to
+    /// 1000, and points × repeats at most 100000.
     #[arg(long, default_value_t = 1)]
     repeat: u32,
-    /// The sweep folder (default: reports/<scenario>-sweep-<params>; rerunning the same
-    /// command resumes it).
+    /// The sweep folder (default: reports/sweep-<scenario>-<param>[-<param>]; rerunning the
+    /// same command resumes it). A folder holding another sweep, or this one made with another
+    /// --engine, --alone or --quick, is refused.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Write the sweep into an --out folder that holds files but no sweep. Never mixes two
+    /// sweeps, or points made differently, in one folder.
+    #[arg(long)]
+    force: bool,
     /// Scale every point down (duration and warm-up ÷10, at most 0.5 s).
     #[arg(long)]
     quick: bool,
@@ -78,6 +85,9 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
         parallel: engine == EngineKind::Sim,
         progress: true,
         engine: engine.name().to_owned(),
+        alone: args.alone,
+        quick: args.quick,
+        force: args.force,
         stop: Some(stop.clone()),
     };
     let run_options = RunOptions {
@@ -110,6 +120,15 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
     let files = report::write_report(&ReportInput::Sweep(outcome.data), &out.join("report"))
         .context("drawing the sweep report")?;
     print_report(&files);
+    if outcome.interrupted {
+        return Err(Ended::Interrupted(format!(
+            "the sweep was stopped early (Ctrl-C); its {} finished run(s) are saved in {}: rerun \
+             the same command to resume",
+            outcome.ran + outcome.skipped,
+            out.display()
+        ))
+        .into());
+    }
     Ok(())
 }
 
@@ -118,16 +137,36 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
 pub(crate) struct ReportArgs {
     /// A results.json, a run folder, a folder of run folders, or a sweep folder.
     path: PathBuf,
-    /// Where to write the report (default: a `report` folder beside the results).
+    /// Where to write the report, a new or empty folder (default: PATH/report for a folder,
+    /// or a `report` folder next to a results.json; an earlier report there is redrawn).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Write into an --out folder that already holds files (files of the same names are
+    /// replaced).
+    #[arg(long)]
+    force: bool,
 }
 
-/// `retrylab report PATH`: redraws from saved results, without rerunning.
+/// `retrylab report PATH`: redraws from saved results, without rerunning. An `--out` folder
+/// must be new or empty unless `--force`; the default `report` folder may hold an earlier
+/// report (which is redrawn), but nothing else.
 pub(crate) fn redraw(args: &ReportArgs) -> anyhow::Result<()> {
-    let files = report::redraw(&args.path, args.out.as_deref())?;
+    let input = report::read_input(&args.path)?;
+    let dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => report::default_output(&args.path),
+    };
+    let earlier_report = dir.join("index.html").is_file() || dir.join("report.md").is_file();
+    let own_folder = args.out.is_none() && (earlier_report || folder_is_empty(&dir));
+    prepare_run_dir(&dir, args.force || own_folder)?;
+    let files = report::write_report(&input, &dir)?;
     print_report(&files);
     Ok(())
+}
+
+/// True when `dir` is missing or empty.
+fn folder_is_empty(dir: &Path) -> bool {
+    !dir.exists() || matches!(folder_contents(dir), Ok(None))
 }
 
 pub(crate) fn print_report(files: &ReportFiles) {

@@ -1,7 +1,7 @@
 //! A run folder on disk: what `retrylab run` writes, and how a results file is read back.
 //!
 //! ```text
-//! reports/<scenario>-seed<seed>-<UTC date-time>/
+//! reports/<scenario>-seed<seed>-<UTC date-time>[-<n>]/   (-2, -3, … when the name is taken)
 //!   results.json     the whole results schema (docs/results-schema.md), pretty-printed
 //!   pools.csv        one row per pool: the headline figures
 //!   timeseries.csv   one row per pool and time-series window
@@ -18,6 +18,7 @@ use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 
 use super::results::{Results, SCHEMA_VERSION};
+use crate::exit::{Classify, ExitKind};
 
 /// Why a run folder could not be written or a results file read.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,43 @@ pub enum OutputError {
         /// The version this build reads.
         expected: u32,
     },
+    /// The results folder already exists and is not empty. Pass `--force` to write into it
+    /// anyway, or choose another folder.
+    #[error(
+        "{path} already exists and holds {holds}: choose another folder with --out, or pass --force to write into it anyway (files of the same names are replaced)"
+    )]
+    NotEmpty {
+        /// The folder.
+        path: PathBuf,
+        /// What it holds (`a run's results (results.json)`, `3 entries`).
+        holds: String,
+    },
+    /// The results path is a file, not a folder. Choose a folder.
+    #[error("{path} is a file, not a folder: choose a folder for the results with --out")]
+    NotAFolder {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The folder could not be created or written to (permissions, a name too long, a full
+    /// disk). Choose another folder.
+    #[error(
+        "cannot write results into {path}: {source}: choose a folder you can write to, with a shorter name, on a disk with room (--out DIR)"
+    )]
+    Unwritable {
+        /// The folder.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Every default name with a numbered suffix is taken. Clear out old runs, or pass `--out`.
+    #[error(
+        "{path} and its numbered variants up to -{MAX_SUFFIX} all exist: move old runs away, or choose a folder with --out"
+    )]
+    NoFreeName {
+        /// The default folder without a suffix.
+        path: PathBuf,
+    },
     /// A latency histogram could not be encoded. This is a bug; please report it.
     #[error("{path}: could not encode a latency histogram: {message}")]
     Histogram {
@@ -64,6 +102,22 @@ pub enum OutputError {
         /// What the encoder said.
         message: String,
     },
+}
+
+impl Classify for OutputError {
+    fn exit_kind(&self) -> ExitKind {
+        match self {
+            // The file given is not a results file; the folder asked for cannot be used.
+            OutputError::Json { .. }
+            | OutputError::SchemaVersion { .. }
+            | OutputError::NotEmpty { .. }
+            | OutputError::NotAFolder { .. }
+            | OutputError::Unwritable { .. }
+            | OutputError::NoFreeName { .. } => ExitKind::BadInput,
+            // Writing failed midway, or a defect.
+            OutputError::Io { .. } | OutputError::Histogram { .. } => ExitKind::Failure,
+        }
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -113,17 +167,137 @@ impl Results {
     }
 }
 
-/// The default folder for a run under `root`: `<scenario>-seed<seed>-<YYYYMMDD-HHMMSS>` (UTC).
-pub fn default_run_dir(root: &Path, results: &Results) -> PathBuf {
+/// The most suffixes (`-2` … `-1000`) tried for a default folder name before giving up.
+pub const MAX_SUFFIX: u32 = 1_000;
+
+/// The longest scenario part of a default folder name, in bytes, so that with the seed, the
+/// time and a suffix the name stays far below the 255 bytes file systems allow.
+const MAX_NAME_PART: usize = 100;
+
+/// The default folder name of a run: `<scenario>-seed<seed>-<YYYYMMDD-HHMMSS>` (UTC, now), the
+/// scenario part made file-safe and cut to 100 bytes.
+pub fn default_run_name(scenario_name: &str, seed: u64) -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    root.join(format!(
-        "{}-seed{}-{}",
-        file_safe(&results.scenario_name),
-        results.seed,
-        utc_stamp(secs)
-    ))
+    let mut name = file_safe(scenario_name);
+    // file_safe leaves only ASCII, so any byte index is a character boundary.
+    name.truncate(MAX_NAME_PART);
+    format!("{name}-seed{seed}-{}", utc_stamp(secs))
+}
+
+/// Creates a new, empty results folder under `root` (created if missing) named by
+/// [`default_run_name`], with `-2`, `-3`, … appended when the name is taken. The folder is
+/// created exclusively, so two runs started at once never share one; it is probed for
+/// writing, so a folder that cannot take the results fails before the run.
+pub fn create_default_run_dir(
+    root: &Path,
+    scenario_name: &str,
+    seed: u64,
+) -> Result<PathBuf, OutputError> {
+    let unwritable = |path: &Path| {
+        let path = path.to_owned();
+        move |source| OutputError::Unwritable { path, source }
+    };
+    std::fs::create_dir_all(root).map_err(unwritable(root))?;
+    let base = default_run_name(scenario_name, seed);
+    for n in 1..=MAX_SUFFIX {
+        let name = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let dir = root.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => {
+                probe_writable(&dir)?;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => return Err(OutputError::Unwritable { path: dir, source }),
+        }
+    }
+    Err(OutputError::NoFreeName {
+        path: root.join(base),
+    })
+}
+
+/// Makes `dir` ready to take a run's results before the run: creates it (and its parents) if
+/// missing; refuses it if it is a file, or a folder that is not empty unless `force`; and
+/// probes that a file can be written in it.
+pub fn prepare_run_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(OutputError::NotAFolder {
+                path: dir.to_owned(),
+            });
+        }
+        Ok(_) => {
+            if let Some(holds) = folder_contents(dir)? {
+                if !force {
+                    return Err(OutputError::NotEmpty {
+                        path: dir.to_owned(),
+                        holds,
+                    });
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|source| OutputError::Unwritable {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        Err(source) => {
+            return Err(OutputError::Unwritable {
+                path: dir.to_owned(),
+                source,
+            });
+        }
+    }
+    probe_writable(dir)
+}
+
+/// What a non-empty folder holds, in words; `None` when it is empty.
+pub fn folder_contents(dir: &Path) -> Result<Option<String>, OutputError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| OutputError::Unwritable {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let count = entries.count();
+    if count == 0 {
+        return Ok(None);
+    }
+    let holds = if dir.join("results.json").exists() {
+        "a run's results (results.json)".to_owned()
+    } else if dir.join("sweep.json").exists() {
+        "a sweep (sweep.json)".to_owned()
+    } else if dir.join("index.html").exists() {
+        "a report (index.html)".to_owned()
+    } else {
+        format!("{count} file(s) or folder(s)")
+    };
+    Ok(Some(holds))
+}
+
+/// Writes and removes a small file in `dir`, so a folder that cannot take the results is
+/// found before a run rather than after it.
+pub fn probe_writable(dir: &Path) -> Result<(), OutputError> {
+    let probe = dir.join(format!(".retrylab-write-probe-{}", std::process::id()));
+    let unwritable = |source| OutputError::Unwritable {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(unwritable)?;
+    let written = file.write_all(b"retrylab checks it can write here\n");
+    drop(file);
+    let removed = std::fs::remove_file(&probe);
+    written.map_err(unwritable)?;
+    removed.map_err(unwritable)
 }
 
 /// `secs` since the Unix epoch as `YYYYMMDD-HHMMSS` (UTC), by the civil-from-days algorithm.
@@ -359,6 +533,37 @@ mod tests {
             msg.contains("version 99") && msg.contains("reads version 1"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn default_folders_never_collide() {
+        let root = tempfile::tempdir().unwrap();
+        let dirs: Vec<PathBuf> = (0..3)
+            .map(|_| create_default_run_dir(root.path(), "same", 1).unwrap())
+            .collect();
+        assert_ne!(dirs[0], dirs[1]);
+        assert_ne!(dirs[1], dirs[2]);
+        assert_ne!(dirs[0], dirs[2]);
+        assert!(dirs.iter().all(|d| d.is_dir()));
+    }
+
+    #[test]
+    fn a_long_scenario_name_makes_a_name_the_disk_takes() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = create_default_run_dir(root.path(), &"x".repeat(400), 1).unwrap();
+        assert!(dir.file_name().unwrap().len() < 160, "{}", dir.display());
+    }
+
+    #[test]
+    fn a_non_empty_folder_is_refused_unless_forced() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("results.json"), "{}").unwrap();
+        let err = prepare_run_dir(dir.path(), false).unwrap_err();
+        assert!(matches!(err, OutputError::NotEmpty { .. }), "{err}");
+        assert!(err.to_string().contains("--force"), "{err}");
+        prepare_run_dir(dir.path(), true).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "the probe file is removed");
     }
 
     #[test]

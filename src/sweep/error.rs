@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use super::param::ParamError;
+use super::spec::{MAX_REPEAT, MAX_RUNS};
 use super::values::ValuesError;
 use crate::engine::EngineError;
+use crate::exit::{Classify, ExitKind};
 use crate::workload::scenario::ScenarioError;
 
 /// Why a sweep failed. Each variant says the cause and the fix.
@@ -38,6 +40,36 @@ pub enum SweepError {
     /// `--repeat 0`. Repeat at least once.
     #[error("--repeat must be 1 or more")]
     Repeat,
+    /// `--repeat` above [`MAX_REPEAT`]. Repeat fewer times (a few repeats already show the
+    /// spread).
+    #[error("--repeat {0} is more than the {MAX_REPEAT} allowed: give 1 to {MAX_REPEAT}")]
+    RepeatTooMany(u32),
+    /// Points × repeats above [`MAX_RUNS`]. Vary fewer values, or repeat less.
+    #[error(
+        "this sweep asks for {points} point(s) x {repeat} repeat(s) = {runs} runs, more than the \
+         {MAX_RUNS} allowed: give fewer values (a coarser step) or a smaller --repeat",
+        runs = *points as u64 * u64::from(*repeat)
+    )]
+    TooManyRuns {
+        /// Points (the product of every parameter's value count).
+        points: usize,
+        /// Runs per point.
+        repeat: u32,
+    },
+    /// A parameter takes the same value twice (or two values that make the same folder name),
+    /// so two points would share one folder. Give each value once.
+    #[error(
+        "--vary {param}: the value `{value}` is given more than once{also}: give each value once \
+         (repeats of one value are what --repeat is for)"
+    )]
+    RepeatedValue {
+        /// The parameter.
+        param: String,
+        /// The repeated value.
+        value: String,
+        /// ` (as `other`)` when two different spellings make the same folder.
+        also: String,
+    },
     /// The base scenario, or the scenario of one point, is invalid; the message shows the
     /// point and the value at fault.
     #[error(transparent)]
@@ -45,12 +77,38 @@ pub enum SweepError {
     /// The output folder holds a different sweep (another scenario or other parameters).
     /// Choose another `--out`, or delete the folder to start over.
     #[error(
-        "{0} holds a different sweep (its sweep.json has another scenario or other parameters): choose another --out, or delete it to start over"
+        "{0} holds a different sweep (its sweep.json has another scenario or other parameters): choose another --out, or delete it to start over (--force never mixes two sweeps in one folder)"
     )]
     OtherSweep(PathBuf),
+    /// The output folder is not empty and is not a sweep folder. Choose another `--out`, or pass
+    /// `--force` to write the sweep into it anyway.
+    #[error(
+        "{0} already exists and is not empty, and it is not a sweep folder (no sweep.json): choose another --out, or pass --force to write the sweep into it anyway"
+    )]
+    NotASweepFolder(PathBuf),
+    /// The output folder holds this sweep, but its points were made with another engine or
+    /// other `--alone`/`--quick` settings; resuming would mix points made differently. Pass
+    /// the settings it names, or choose another `--out`.
+    #[error(
+        "{dir} holds this sweep's points made with {setting} {was}, but this command asks for {now}: {fix}; or choose another --out to start a separate sweep (--force never mixes points made differently)"
+    )]
+    SettingsDiffer {
+        /// The sweep folder.
+        dir: PathBuf,
+        /// Which setting (`--engine`, `--alone`, `--quick`).
+        setting: &'static str,
+        /// As the folder's points were made.
+        was: String,
+        /// As this command asks.
+        now: String,
+        /// What to pass instead.
+        fix: String,
+    },
     /// A file of the sweep could not be written or read. Check the folder's permissions and
     /// free space.
-    #[error("{path}: {source}")]
+    #[error(
+        "{path}: {source}: check that the folder is writable, its name not too long and the disk not full, or choose another --out"
+    )]
     Io {
         /// The path.
         path: PathBuf,
@@ -77,4 +135,28 @@ pub enum SweepError {
         #[source]
         source: EngineError,
     },
+}
+
+impl Classify for SweepError {
+    fn exit_kind(&self) -> ExitKind {
+        match self {
+            SweepError::Syntax(_)
+            | SweepError::ParamCount(_)
+            | SweepError::Duplicate(_)
+            | SweepError::Param(_)
+            | SweepError::Values { .. }
+            | SweepError::Repeat
+            | SweepError::RepeatTooMany(_)
+            | SweepError::TooManyRuns { .. }
+            | SweepError::RepeatedValue { .. }
+            | SweepError::OtherSweep(_)
+            | SweepError::NotASweepFolder(_)
+            | SweepError::SettingsDiffer { .. }
+            // A damaged saved file: the user deletes it and the point reruns.
+            | SweepError::Damaged { .. } => ExitKind::BadInput,
+            SweepError::Scenario(e) => e.exit_kind(),
+            SweepError::Io { .. } => ExitKind::Failure,
+            SweepError::Run { source, .. } => source.exit_kind(),
+        }
+    }
 }

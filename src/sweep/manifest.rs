@@ -50,13 +50,70 @@ pub struct SweepManifest {
     pub repeat: u32,
     /// The engine that ran the points (`threads`, `sim`).
     pub engine: String,
+    /// Whether each pool ran alone on a fresh store (`--alone`); `None` in folders written
+    /// before it was recorded.
+    #[serde(default)]
+    pub alone: Option<bool>,
+    /// Whether points were scaled down (`--quick`); `None` in folders written before it was
+    /// recorded.
+    #[serde(default)]
+    pub quick: Option<bool>,
+}
+
+/// A setting in which two manifests of one experiment differ: which, as saved, as asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingDiff {
+    /// The command-line option (`--engine`, `--alone`, `--quick`).
+    pub setting: &'static str,
+    /// As the saved points were made (`unrecorded` for an older folder).
+    pub was: String,
+    /// As now asked.
+    pub now: String,
+    /// What to do: the option to pass (or drop) to match the saved points.
+    pub fix: String,
 }
 
 impl SweepManifest {
-    /// True when `other` describes the same experiment (repeats and engine may differ: more
-    /// repeats extend a sweep).
+    /// True when `other` describes the same experiment: the same scenario text and the same
+    /// parameters and values. Repeats may differ (more repeats extend a sweep); how the points
+    /// are made is checked by [`SweepManifest::setting_diff`].
     pub fn same_experiment(&self, other: &SweepManifest) -> bool {
         self.base_toml == other.base_toml && self.params == other.params
+    }
+
+    /// The first setting (engine, `--alone`, `--quick`) in which `asked` differs from this
+    /// saved manifest, if any: points made differently must not be mixed in one sweep. A
+    /// setting this manifest did not record counts as different (it cannot be checked).
+    pub fn setting_diff(&self, asked: &SweepManifest) -> Option<SettingDiff> {
+        if self.engine != asked.engine {
+            return Some(SettingDiff {
+                setting: "--engine",
+                was: self.engine.clone(),
+                now: asked.engine.clone(),
+                fix: format!("to resume it, pass --engine {}", self.engine),
+            });
+        }
+        let flag = |setting: &'static str, was: Option<bool>, now: Option<bool>| {
+            let shown = |v: Option<bool>| match v {
+                Some(true) => "on".to_owned(),
+                Some(false) => "off".to_owned(),
+                None => "unrecorded (an older retrylab wrote the folder)".to_owned(),
+            };
+            (was != now).then(|| SettingDiff {
+                setting,
+                was: shown(was),
+                now: shown(now),
+                fix: match was {
+                    Some(true) => format!("to resume it, pass {setting}"),
+                    Some(false) => format!("to resume it, run the same command without {setting}"),
+                    None => "its points cannot be checked, so it cannot be resumed (its report \
+                             still redraws with `retrylab report`)"
+                        .to_owned(),
+                },
+            })
+        };
+        flag("--alone", self.alone, asked.alone)
+            .or_else(|| flag("--quick", self.quick, asked.quick))
     }
 }
 
@@ -129,15 +186,22 @@ pub fn rep_dir(out: &Path, label: &str, rep: u32) -> PathBuf {
         .join(format!("rep-{rep}"))
 }
 
-/// The default sweep folder under `root`: `sweep-<scenario>-<param>[-<param>]`, without a
-/// timestamp, so running the same sweep command again resumes it.
+/// The longest default sweep folder name, in bytes (file systems allow 255).
+const MAX_DEFAULT_NAME: usize = 150;
+
+/// The default sweep folder under `root`: `sweep-<scenario>-<param>[-<param>]` (unsafe
+/// characters as `_`, cut to 150 bytes), without a timestamp, so running the same sweep
+/// command again resumes it.
 pub fn default_dir(root: &Path, scenario_name: &str, params: &[ParamAxis]) -> PathBuf {
     let mut name = format!("sweep-{scenario_name}");
     for p in params {
         name.push('-');
         name.push_str(&p.name);
     }
-    root.join(folder_name(&name).replace(['=', ','], "_"))
+    let mut name = folder_name(&name).replace(['=', ','], "_");
+    // folder_name leaves only ASCII, so any byte index is a character boundary.
+    name.truncate(MAX_DEFAULT_NAME);
+    root.join(name)
 }
 
 /// Reads a manifest.

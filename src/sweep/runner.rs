@@ -27,8 +27,17 @@ pub struct SweepOptions {
     pub parallel: bool,
     /// Show a progress bar.
     pub progress: bool,
-    /// The engine's name, saved in the manifest.
+    /// The engine's name, saved in the manifest; a resumed sweep must use the same one.
     pub engine: String,
+    /// Whether `runner` runs each pool alone (`--alone`), saved in the manifest; a resumed
+    /// sweep must match it.
+    pub alone: bool,
+    /// Whether `runner` scales points down (`--quick`), saved in the manifest; a resumed sweep
+    /// must match it.
+    pub quick: bool,
+    /// Write into a non-empty folder that is not a sweep folder. A folder holding another
+    /// sweep, or this sweep made with other settings, is refused even so.
+    pub force: bool,
     /// Set to stop starting new points (Ctrl-C); finished ones stay saved.
     pub stop: Option<Arc<AtomicBool>>,
 }
@@ -93,14 +102,16 @@ where
         params: spec.axes(),
         repeat: spec.repeat,
         engine: options.engine.clone(),
+        alone: Some(options.alone),
+        quick: Some(options.quick),
     };
     let out = &options.out;
-    std::fs::create_dir_all(out).map_err(io(out))?;
-    if out.join(MANIFEST_FILE).exists() {
-        let old = read_manifest(out)?;
-        if !old.same_experiment(&manifest) {
-            return Err(SweepError::OtherSweep(out.clone()));
-        }
+    prepare_folder(out, &manifest, options.force)?;
+    // The longest point folder is made now, so a name the disk refuses fails before any run.
+    if let Some((_, label, _)) = points.iter().max_by_key(|(_, label, _)| label.len()) {
+        let dir = rep_dir(out, label, 0);
+        let parent = dir.parent().unwrap_or(out);
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
     let manifest_json =
         serde_json::to_string_pretty(&manifest).map_err(|e| SweepError::Damaged {
@@ -208,6 +219,43 @@ where
         skipped,
         interrupted,
     })
+}
+
+/// Makes `out` ready for the sweep `manifest` before anything runs: creates it if missing;
+/// resumes it only if it holds the same sweep made the same way; refuses a non-empty folder
+/// that is not a sweep folder unless `force`.
+fn prepare_folder(out: &Path, manifest: &SweepManifest, force: bool) -> Result<(), SweepError> {
+    if out.join(MANIFEST_FILE).exists() {
+        let old = read_manifest(out)?;
+        if !old.same_experiment(manifest) {
+            return Err(SweepError::OtherSweep(out.to_owned()));
+        }
+        if let Some(d) = old.setting_diff(manifest) {
+            return Err(SweepError::SettingsDiffer {
+                dir: out.to_owned(),
+                setting: d.setting,
+                was: d.was,
+                now: d.now,
+                fix: d.fix,
+            });
+        }
+        return Ok(());
+    }
+    match std::fs::read_dir(out) {
+        Ok(mut entries) => {
+            if entries.next().is_some() && !force {
+                return Err(SweepError::NotASweepFolder(out.to_owned()));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(out).map_err(io(out))
+        }
+        Err(source) => Err(SweepError::Io {
+            path: out.to_owned(),
+            source,
+        }),
+    }
 }
 
 fn save(job: &Job<'_>, results: &Results) -> Result<(), SweepError> {

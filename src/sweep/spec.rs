@@ -2,11 +2,17 @@
 //! the scenario of every point.
 
 use super::error::SweepError;
-use super::manifest::{ParamAxis, all_coords, point_label};
+use super::manifest::{ParamAxis, all_coords, folder_name, point_label};
 use super::param::ParamPath;
 use super::values::{SweepValue, parse_values};
 use crate::rng::derive_seed;
 use crate::workload::scenario::Scenario;
+
+/// The most runs per point (`--repeat`): a few repeats show the spread; thousands are a typo.
+pub const MAX_REPEAT: u32 = 1_000;
+
+/// The most runs in one sweep (points × repeats), checked before anything runs or is saved.
+pub const MAX_RUNS: u64 = 100_000;
 
 /// One varied parameter: where it goes and the values it takes.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,10 +33,16 @@ pub struct SweepSpec {
 }
 
 impl SweepSpec {
-    /// Parses `--vary NAME=VALUES` arguments.
+    /// Parses `--vary NAME=VALUES` arguments. `repeat` is 1 to [`MAX_REPEAT`], and the
+    /// points times the repeats at most [`MAX_RUNS`]. A value given twice is refused (two
+    /// points would share one folder), as are two spellings that make the same folder name
+    /// (`1us` and `1000ns`; `A` and `a` on a case-insensitive disk).
     pub fn parse(vary: &[String], repeat: u32) -> Result<Self, SweepError> {
         if repeat == 0 {
             return Err(SweepError::Repeat);
+        }
+        if repeat > MAX_REPEAT {
+            return Err(SweepError::RepeatTooMany(repeat));
         }
         if vary.is_empty() || vary.len() > 2 {
             return Err(SweepError::ParamCount(vary.len()));
@@ -48,7 +60,14 @@ impl SweepSpec {
                 param: path.name.clone(),
                 source,
             })?;
+            refuse_repeated_values(&path.name, &values)?;
             params.push(VariedParam { path, values });
+        }
+        let points = params
+            .iter()
+            .fold(1usize, |n, p| n.saturating_mul(p.values.len()));
+        if points as u64 * u64::from(repeat) > MAX_RUNS {
+            return Err(SweepError::TooManyRuns { points, repeat });
         }
         Ok(SweepSpec { params, repeat })
     }
@@ -99,6 +118,27 @@ impl SweepSpec {
         }
         Ok(out)
     }
+}
+
+/// Each value's folder name must be unique, compared without case so that a case-insensitive
+/// disk cannot merge two points either.
+fn refuse_repeated_values(param: &str, values: &[SweepValue]) -> Result<(), SweepError> {
+    let mut seen: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for v in values {
+        let key = folder_name(&v.text).to_lowercase();
+        if let Some(first) = seen.insert(key, &v.text) {
+            return Err(SweepError::RepeatedValue {
+                param: param.to_owned(),
+                value: first.to_owned(),
+                also: if first == v.text {
+                    String::new()
+                } else {
+                    format!(" (as `{}`, which makes the same folder name)", v.text)
+                },
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The seed of repeat `rep`: the scenario's own for repeat 0 (a one-repeat sweep point equals a

@@ -178,6 +178,16 @@ fn parse_range(t: &str) -> Result<Vec<SweepValue>, ValuesError> {
         if s.is_duration != durations {
             return Err(bad("the step must be of the same kind as the ends"));
         }
+        if integers && !matches!(s.toml, toml::Value::Integer(_)) {
+            // Rounding would quietly run other values than the ones asked for (1..8 step 1.5
+            // would run 1, 3, 4, 6, 7).
+            return Err(bad(&format!(
+                "the ends are whole numbers but the step {} is not; a whole-number parameter \
+                 (writers, actors, operations, max_attempts) needs a whole step such as `step 2`, \
+                 and a fractional one needs ends with a decimal point, like `{}.0..{}.0 step {}`",
+                s.text, a.text, b.text, s.text
+            )));
+        }
         let mut k = 0.0;
         loop {
             let v = lo + k * step;
@@ -236,6 +246,7 @@ mod tests {
             ["10us", "40us", "70us", "100us"]
         );
         assert_eq!(texts("0.5..1 step 0.25"), ["0.5", "0.75", "1"]);
+        assert_eq!(texts("0.0..1.0 step 0.5"), ["0", "0.5", "1"]);
         assert_eq!(texts("a,b"), ["a", "b"]);
         let v = parse_values("250us").unwrap();
         assert_eq!(v[0].numeric, Some(250_000.0));
@@ -259,6 +270,7 @@ mod tests {
             ("0..10 x2", "start above 0"),
             ("1us..10 step 1", "duration"),
             ("a..b step 1", "numbers or durations"),
+            ("1..8 step 1.5", "the step 1.5 is not"),
         ] {
             let err = parse_values(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text}: {err}");
