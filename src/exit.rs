@@ -66,7 +66,11 @@ impl Classify for ScenarioError {
     fn exit_kind(&self) -> ExitKind {
         match self {
             // A scenario path that cannot be read is the user's to fix, like a bad field.
-            ScenarioError::Io { .. } | ScenarioError::Invalid { .. } => ExitKind::BadInput,
+            ScenarioError::Io { .. }
+            | ScenarioError::Invalid { .. }
+            | ScenarioError::NotAFile { .. }
+            | ScenarioError::TooLarge { .. }
+            | ScenarioError::Engine { .. } => ExitKind::BadInput,
         }
     }
 }

@@ -254,7 +254,8 @@ fn an_unusable_out_fails_before_the_run() {
 #[test]
 fn a_long_scenario_name_still_gets_a_default_folder() {
     let lab = Lab::new();
-    let name = "n".repeat(300);
+    // The longest name validation allows (`limits::MAX_NAME_CHARS`).
+    let name = "n".repeat(retrylab::workload::scenario::limits::MAX_NAME_CHARS);
     std::fs::write(lab.path("named.toml"), TINY.replace("tiny-sim", &name)).unwrap();
     let run = lab.run(&["run", "named.toml", "--engine", "sim", "--quick"]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
