@@ -506,6 +506,21 @@ fn validate_accepts_what_some_engine_runs_and_says_which() {
         stderr.contains("4096") && stderr.contains("--engine sim"),
         "{stderr}"
     );
+    // Naming the engine, validate refuses what run refuses, with the same file and field.
+    let out = retrylab(&["validate", path, "--engine", "threads"]);
+    let validated =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{validated}");
+    assert!(
+        validated.contains("crowd.toml") && validated.contains("writers"),
+        "names the file and the field: {validated}"
+    );
+    assert!(
+        stderr.contains("crowd.toml"),
+        "run names the file too: {stderr}"
+    );
+    let out = retrylab(&["validate", path, "--engine", "sim"]);
+    assert_eq!(out.status.code(), Some(0));
 }
 
 #[test]

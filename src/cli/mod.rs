@@ -114,14 +114,20 @@ Examples:
     /// Check scenario files without running them.
     #[command(long_about = "\
 Parse and validate scenario files. Prints `ok` per good file, or the error with its line, \
-column and field; exits 2 if any file is bad.
+column and field; exits 2 if any file is bad. Accepts exactly what `run` accepts: with \
+--engine, that engine's limits too (without it, a file only the simulator can run is ok, with \
+a note).
 
-Example:
-  retrylab validate scenarios/*.toml")]
+Examples:
+  retrylab validate scenarios/*.toml
+  retrylab validate big.toml --engine threads")]
     Validate {
         /// The scenario files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Also check the limits of this engine (what `run --engine` accepts).
+        #[arg(long, value_enum)]
+        engine: Option<EngineArg>,
     },
     /// List what a scenario can name: policies, key and time distributions, arrivals, stores.
     #[command(long_about = "\
@@ -257,7 +263,9 @@ pub(crate) fn dispatch(cli: Cli, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&args.file, &args.opts, stop),
         Command::Sweep(args) => sweep::sweep(&args, stop),
         Command::Report(args) => sweep::redraw(&args),
-        Command::Validate { files } => validate::validate(&files),
+        Command::Validate { files, engine } => {
+            validate::validate_with(&files, engine.map(EngineKind::from))
+        }
         Command::List => {
             list::list();
             Ok(())

@@ -77,7 +77,11 @@ fn with_out_dir(
 
 /// `retrylab run FILE`.
 pub(crate) fn run(file: &Path, opts: &RunOpts, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
-    let scenario = prepare(Scenario::from_file(file)?, opts);
+    // The engine's limits are checked with the file's line and field, as `validate --engine`.
+    let scenario = prepare(
+        Scenario::from_file_for(file, EngineKind::from(opts.engine))?,
+        opts,
+    );
     let engine = EngineKind::from(opts.engine);
     let dir = out_dir(&scenario, opts)?;
     announce(&scenario, engine, &dir.path);

@@ -52,12 +52,7 @@ pub(crate) struct SweepArgs {
 
 /// `retrylab sweep FILE --vary P=V [--vary P=V] …`.
 pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&args.file).map_err(|source| {
-        retrylab::workload::scenario::ScenarioError::Io {
-            path: args.file.display().to_string(),
-            source,
-        }
-    })?;
+    let text = retrylab::workload::scenario::read_scenario_file(&args.file)?;
     let origin = args.file.display().to_string();
     let spec = SweepSpec::parse(&args.vary, args.repeat)?;
     let base = Scenario::from_toml(&text, &origin)?;

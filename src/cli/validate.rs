@@ -14,14 +14,10 @@ use retrylab::workload::scenario::{Scenario, ScenarioError};
 
 use super::BadInput;
 
-/// Prints `ok` or the error for each file; fails (exit 2) if any file is bad. No engine is
-/// named: a file one engine can run is valid, with a note when the default (threads) cannot.
-pub(crate) fn validate(files: &[PathBuf]) -> anyhow::Result<()> {
-    validate_with(files, None)
-}
-
-/// As [`validate`]; with `Some(engine)`, a file must also fit that engine's limits (what
-/// `retrylab run FILE --engine ENGINE` accepts).
+/// Prints `ok` or the error for each file; fails (exit 2) if any file is bad. With
+/// `Some(engine)`, a file must also fit that engine's limits (what `retrylab run FILE --engine
+/// ENGINE` accepts); with `None`, a file one engine can run is valid, with a note when the
+/// default (threads) cannot.
 pub(crate) fn validate_with(files: &[PathBuf], engine: Option<EngineKind>) -> anyhow::Result<()> {
     let mut bad = 0;
     for file in files {
