@@ -191,3 +191,54 @@ keys = { kind = "hotspot", hot_fraction = 0.02, op_fraction = 0.9 }
     );
     assert!(md.contains(&m.stale_alerts.to_string()));
 }
+
+/// The binary logs the monitor: a stale-read summary by default, every alert with
+/// `RUST_LOG=retrylab=debug`; a filter that does not parse is bad input.
+#[test]
+fn the_binary_logs_the_monitor_under_a_rust_log_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("watched.toml");
+    std::fs::write(
+        &file,
+        r#"name = "watched"
+[store]
+latency = { kind = "constant", value = "20us" }
+[run]
+actors = 50
+duration = "100ms"
+[[pools]]
+name = "watched"
+writers = 32
+policy = "monitored"
+keys = { kind = "hotspot", hot_fraction = 0.02, op_fraction = 0.9 }
+"#,
+    )
+    .unwrap();
+    let run = |filter: Option<&str>, out: &str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_retrylab"));
+        cmd.args(["run", file.to_str().unwrap(), "--engine", "sim", "--out"])
+            .arg(dir.path().join(out))
+            .env_remove("RUST_LOG");
+        if let Some(f) = filter {
+            cmd.env("RUST_LOG", f);
+        }
+        let o = cmd.output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, log) = run(None, "a");
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("WARN") && log.contains("stale reads"), "{log}");
+    assert!(
+        !log.contains("stale read "),
+        "no per-alert lines by default: {log}"
+    );
+    let (code, log) = run(Some("retrylab=debug"), "b");
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("DEBUG") && log.contains("staleness="), "{log}");
+    let (code, log) = run(Some("retrylab=["), "c");
+    assert_eq!(code, Some(2));
+    assert!(log.contains("RUST_LOG"), "{log}");
+}
