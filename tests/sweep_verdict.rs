@@ -14,6 +14,8 @@ fn pool(name: &str, goodput: f64, conflict_rate: f64, p99: u64) -> PoolResult {
         ..PoolResult::default()
     };
     p.op_latency.p99 = p99;
+    // A pool that committed has latency samples; one with no goodput has none.
+    p.op_latency.count = u64::from(goodput > 0.0);
     p
 }
 
@@ -134,4 +136,30 @@ fn ties_go_to_the_first_pool_and_a_lone_pool_has_no_margin() {
     let v = winner(&point_stats(&lone.points[0]), Metric::P99).unwrap();
     assert_eq!((v.runner_up, v.margin), (None, None));
     assert!(winner(&[], Metric::Goodput).is_none());
+}
+
+/// A pool that committed nothing has no latency: it never wins "best p99" (once it won with
+/// "0 ns"), and the table says it had none.
+#[test]
+fn a_pool_with_no_commits_never_wins_on_latency() {
+    let data = sweep(vec![point(
+        "writers=32",
+        0,
+        vec![vec![
+            pool("starved", 0.0, 0.9, 0),
+            pool("slow", 1_000.0, 0.5, 4_000_000),
+        ]],
+    )]);
+    let stats = point_stats(&data.points[0]);
+    assert_eq!(stats[0].p99_ns, None, "no commits, no latency");
+    let v = winner(&stats, Metric::P99).unwrap();
+    assert_eq!(v.winner, "slow");
+    assert_eq!(v.runner_up, None, "the starved pool is not ranked at all");
+    let rows = when_to_use(&data);
+    assert!(
+        rows[0]
+            .verdicts
+            .iter()
+            .all(|v| v.metric != Metric::P99 || v.winner == "slow")
+    );
 }

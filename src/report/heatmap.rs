@@ -66,11 +66,7 @@ impl Heatmap<'_> {
             .iter()
             .filter_map(|pt| {
                 let s = point_stats(pt).into_iter().find(|s| s.name == self.pool)?;
-                let v = match self.metric {
-                    Metric::Goodput => s.goodput.median,
-                    Metric::P99 => s.p99_ns.median,
-                    Metric::ConflictRate => s.conflict_rate.median,
-                };
+                let v = self.metric.of(&s)?.median;
                 Some((pt.coords[0], *pt.coords.get(1)?, v))
             })
             .collect()

@@ -23,14 +23,6 @@ pub struct SweepLines<'a> {
     pub metric: Metric,
 }
 
-fn spread(s: &PoolStats, metric: Metric) -> Spread {
-    match metric {
-        Metric::Goodput => s.goodput,
-        Metric::P99 => s.p99_ns,
-        Metric::ConflictRate => s.conflict_rate,
-    }
-}
-
 /// The x axis: numeric (durations in a time unit; log when the values grow geometrically) or
 /// one slot per value.
 struct Axis {
@@ -131,7 +123,7 @@ impl Chart for SweepLines<'_> {
         let all: Vec<f64> = stats
             .iter()
             .flatten()
-            .map(|s| scale(spread(s, self.metric).max))
+            .filter_map(|s| Some(scale(self.metric.of(s)?.max)))
             .collect();
         let peak = all.iter().copied().fold(0.0, f64::max);
         let unit = TimeUnit::for_max(peak);
@@ -171,7 +163,8 @@ impl Chart for SweepLines<'_> {
                         .zip(&stats)
                         .filter_map(|(pt, st)| {
                             let s = st.iter().find(|s| s.name == *name)?;
-                            let sp = spread(s, self.metric);
+                            // A point where the pool committed nothing has no latency: a gap.
+                            let sp = self.metric.of(s)?;
                             Some((
                                 ax.positions[pt.coords[0]],
                                 Spread {

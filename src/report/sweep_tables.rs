@@ -107,7 +107,8 @@ pub fn point_figures(data: &SweepData) -> Table {
                     s.goodput.n.to_string(),
                     spread_cell(&s.goodput, fmt_si),
                     spread_cell(&s.conflict_rate, fmt_pct),
-                    spread_cell(&s.p99_ns, fmt_ns),
+                    s.p99_ns
+                        .map_or_else(|| "— (no commits)".to_owned(), |p| spread_cell(&p, fmt_ns)),
                 ],
             );
         }
@@ -200,11 +201,7 @@ pub fn best_points(data: &SweepData) -> Table {
                 .iter()
                 .filter_map(|(label, stats)| {
                     let s = stats.iter().find(|s| s.name == name)?;
-                    let v = match m {
-                        Metric::Goodput => s.goodput.median,
-                        Metric::P99 => s.p99_ns.median,
-                        Metric::ConflictRate => s.conflict_rate.median,
-                    };
+                    let v = m.of(s)?.median;
                     Some((label.as_str(), v))
                 })
                 .collect();

@@ -49,8 +49,9 @@ pub struct PoolStats {
     pub goodput: Spread,
     /// Conflicts ÷ attempts.
     pub conflict_rate: Spread,
-    /// p99 latency of committed operations (ns).
-    pub p99_ns: Spread,
+    /// p99 latency of committed operations (ns), over the repeats that committed anything;
+    /// `None` when none did: a pool with no commits has no latency, and so never wins on it.
+    pub p99_ns: Option<Spread>,
 }
 
 /// Per-pool figures of `point` over its repeats, pools in order of first appearance.
@@ -77,7 +78,14 @@ pub fn point_stats(point: &PointData) -> Vec<PoolStats> {
             Some(PoolStats {
                 goodput: of(&|p| p.goodput_ops_s)?,
                 conflict_rate: of(&|p| p.conflict_rate)?,
-                p99_ns: of(&|p| p.op_latency.p99 as f64)?,
+                // NaN (ignored by the spread) where a repeat committed nothing.
+                p99_ns: of(&|p| {
+                    if p.op_latency.count == 0 {
+                        f64::NAN
+                    } else {
+                        p.op_latency.p99 as f64
+                    }
+                }),
                 name,
                 policy,
             })

@@ -32,11 +32,12 @@ impl Metric {
         matches!(self, Metric::Goodput)
     }
 
-    fn of(self, s: &PoolStats) -> Spread {
+    /// `s`'s figure on this metric (`None`: the pool has none, e.g. no latency without commits).
+    pub fn of(self, s: &PoolStats) -> Option<Spread> {
         match self {
-            Metric::Goodput => s.goodput,
+            Metric::Goodput => Some(s.goodput),
             Metric::P99 => s.p99_ns,
-            Metric::ConflictRate => s.conflict_rate,
+            Metric::ConflictRate => Some(s.conflict_rate),
         }
     }
 }
@@ -71,19 +72,21 @@ pub struct RegimeRow {
 /// The winner among `stats` on `metric`, compared by median over repeats; ties go to the
 /// pool listed first.
 pub fn winner(stats: &[PoolStats], metric: Metric) -> Option<Verdict> {
-    let mut ranked: Vec<&PoolStats> = stats.iter().collect();
+    // Pools without the figure (no commits, so no latency) cannot win on it.
+    let mut ranked: Vec<(&PoolStats, f64)> = stats
+        .iter()
+        .filter_map(|s| Some((s, metric.of(s)?.median)))
+        .collect();
     // Stable sort: equal medians keep scenario order.
-    ranked.sort_by(|a, b| {
-        let (x, y) = (metric.of(a).median, metric.of(b).median);
+    ranked.sort_by(|(_, x), (_, y)| {
         if metric.higher_is_better() {
             y.total_cmp(&x)
         } else {
             x.total_cmp(&y)
         }
     });
-    let best = ranked.first()?;
-    let value = metric.of(best).median;
-    let runner_up = ranked.get(1).map(|s| (s.name.clone(), metric.of(s).median));
+    let &(best, value) = ranked.first()?;
+    let runner_up = ranked.get(1).map(|(s, v)| (s.name.clone(), *v));
     let margin = runner_up.as_ref().map(|(_, other)| {
         let (better, worse) = if metric.higher_is_better() {
             (value, *other)
