@@ -80,9 +80,9 @@ pub fn winner(stats: &[PoolStats], metric: Metric) -> Option<Verdict> {
     // Stable sort: equal medians keep scenario order.
     ranked.sort_by(|(_, x), (_, y)| {
         if metric.higher_is_better() {
-            y.total_cmp(&x)
+            y.total_cmp(x)
         } else {
-            x.total_cmp(&y)
+            x.total_cmp(y)
         }
     });
     let &(best, value) = ranked.first()?;
