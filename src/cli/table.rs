@@ -2,18 +2,9 @@
 
 use retrylab::metrics::results::Results;
 
-/// A duration in ns, shown with a unit that keeps three or four significant digits.
+/// A duration in ns with a readable unit: the results schema's one duration formatter.
 pub(crate) fn format_ns(ns: u64) -> String {
-    let v = ns as f64;
-    if ns < 1_000 {
-        format!("{ns}ns")
-    } else if ns < 1_000_000 {
-        format!("{:.1}µs", v / 1e3)
-    } else if ns < 1_000_000_000 {
-        format!("{:.2}ms", v / 1e6)
-    } else {
-        format!("{:.2}s", v / 1e9)
-    }
+    retrylab::metrics::format::fmt_ns(ns as f64)
 }
 
 /// One row per pool: the figures `compare` and `run` print.
@@ -37,6 +28,14 @@ pub(crate) fn pool_table(r: &Results) -> String {
         .iter()
         .map(|p| {
             let l = &p.op_latency;
+            // No commits, no latency: a dash, never a winning 0 ns.
+            let latency = |ns| {
+                if l.count == 0 {
+                    "—".to_owned()
+                } else {
+                    format_ns(ns)
+                }
+            };
             vec![
                 p.name.clone(),
                 p.policy.clone(),
@@ -45,10 +44,10 @@ pub(crate) fn pool_table(r: &Results) -> String {
                 format!("{:.2}", p.retries_per_commit),
                 p.counters.give_ups().to_string(),
                 p.counters.rejections().to_string(),
-                format_ns(l.p50),
-                format_ns(l.p99),
-                format_ns(l.p999),
-                format_ns(l.max),
+                latency(l.p50),
+                latency(l.p99),
+                latency(l.p999),
+                latency(l.max),
                 format!("{:.3}", p.fairness.jain_index),
             ]
         })
@@ -89,17 +88,4 @@ pub(crate) fn pool_table(r: &Results) -> String {
          start; fairness = Jain's index over writers' commits (1 = equal)",
     );
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_get_readable_units() {
-        assert_eq!(format_ns(999), "999ns");
-        assert_eq!(format_ns(12_345), "12.3µs");
-        assert_eq!(format_ns(4_500_000), "4.50ms");
-        assert_eq!(format_ns(2_000_000_000), "2.00s");
-    }
 }

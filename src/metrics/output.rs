@@ -17,6 +17,7 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
 
+use super::format::csv_field;
 use super::results::{Results, SCHEMA_VERSION};
 use crate::exit::{Classify, ExitKind};
 
@@ -360,7 +361,7 @@ pub fn write_run(
         source,
     })?;
     write_file(&folder.results, &json)?;
-    write_file(&folder.pools_csv, &pools_csv(results))?;
+    write_file(&folder.pools_csv, &super::pools_csv::of_run(0, results))?;
     write_file(&folder.timeseries_csv, &timeseries_csv(results))?;
     let mut folder = folder;
     for (pool, h) in results.pools.iter().zip(op_latency) {
@@ -373,52 +374,6 @@ pub fn write_run(
 
 fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
     std::fs::write(path, text).map_err(io_error(path))
-}
-
-/// The header of `pools.csv`.
-pub const POOLS_CSV_HEADER: &str = "pool,policy,writers,goodput_ops_s,attempts_s,conflict_rate,\
-retries_per_commit,operations,committed,conflicts,give_ups,rejections,other_errors,\
-p50_ns,p90_ns,p99_ns,p999_ns,max_ns,jain_fairness,panicked_writers";
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-fn pools_csv(results: &Results) -> String {
-    let mut out = format!("{POOLS_CSV_HEADER}\n");
-    for p in &results.pools {
-        let c = &p.counters;
-        let l = &p.op_latency;
-        let _ = writeln!(
-            out,
-            "{},{},{},{:.3},{:.3},{:.6},{:.6},{},{},{},{},{},{},{},{},{},{},{},{:.6},{}",
-            csv_field(&p.name),
-            csv_field(&p.policy),
-            p.writers,
-            p.goodput_ops_s,
-            p.attempts_s,
-            p.conflict_rate,
-            p.retries_per_commit,
-            c.operations,
-            c.committed,
-            c.conflicts,
-            c.give_ups(),
-            c.rejections(),
-            c.other_errors,
-            l.p50,
-            l.p90,
-            l.p99,
-            l.p999,
-            l.max,
-            p.fairness.jain_index,
-            p.panicked_writers
-        );
-    }
-    out
 }
 
 fn timeseries_csv(results: &Results) -> String {
@@ -512,7 +467,9 @@ mod tests {
         let folder = write_run(dir.path(), &results(), &[h]).unwrap();
         assert_eq!(Results::load(&folder.results).unwrap(), results());
         let csv = std::fs::read_to_string(&folder.pools_csv).unwrap();
-        assert!(csv.lines().nth(1).unwrap().starts_with("\"p,1\","), "{csv}");
+        // The one pools layout: run 0, the scenario, engine and seed, then the quoted pool.
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.starts_with("0,") && row.contains(",\"p,1\","), "{csv}");
         let log = std::fs::read(&folder.hlogs[0]).unwrap();
         let intervals: Vec<_> = IntervalLogIterator::new(&log)
             .filter_map(|e| match e {

@@ -3,32 +3,29 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::metrics::results::{Results, SCHEMA_VERSION};
+use crate::metrics::output::OutputError;
+use crate::metrics::results::Results;
 
 use super::error::ReportError;
 
-/// Reads one results file, checking its schema version before its shape.
+/// Reads one results file through the schema's one reader ([`Results::load`]: its version
+/// first, then its shape).
 pub fn read_results(path: &Path) -> Result<Results, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| ReportError::Parse {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })?;
-    if let Some(found) = value.get("schema_version").and_then(|v| v.as_u64()) {
-        if found > u64::from(SCHEMA_VERSION) {
-            return Err(ReportError::Schema {
-                path: path.to_owned(),
-                found: found as u32,
-                supported: SCHEMA_VERSION,
-            });
-        }
-    }
-    serde_json::from_value(value).map_err(|e| ReportError::Parse {
-        path: path.to_owned(),
-        message: e.to_string(),
+    Results::load(path).map_err(|e| match e {
+        OutputError::Io { path, source } => ReportError::Read { path, source },
+        OutputError::SchemaVersion {
+            path,
+            found,
+            expected,
+        } => ReportError::Schema {
+            path,
+            found: u32::try_from(found).unwrap_or(u32::MAX),
+            supported: expected,
+        },
+        other => ReportError::Parse {
+            path: path.to_owned(),
+            message: other.to_string(),
+        },
     })
 }
 

@@ -136,69 +136,7 @@ pub fn shorten(label: &str, max: usize) -> String {
     }
 }
 
-/// A unit for latency axes, chosen so the largest value reads between 1 and 1000.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TimeUnit {
-    /// Nanoseconds per unit.
-    pub ns: f64,
-    /// The unit's symbol.
-    pub symbol: &'static str,
-}
-
-impl TimeUnit {
-    /// The unit for values up to `max_ns`.
-    pub fn for_max(max_ns: f64) -> Self {
-        let (ns, symbol) = if max_ns >= 1e9 {
-            (1e9, "s")
-        } else if max_ns >= 1e6 {
-            (1e6, "ms")
-        } else if max_ns >= 1e3 {
-            (1e3, "µs")
-        } else {
-            (1.0, "ns")
-        };
-        TimeUnit { ns, symbol }
-    }
-}
-
-/// A duration in ns with a readable unit: `850 ns`, `12.3 µs`, `4.56 ms`.
-pub fn fmt_ns(ns: f64) -> String {
-    let unit = TimeUnit::for_max(ns.abs());
-    format!("{} {}", fmt_sig(ns / unit.ns), unit.symbol)
-}
-
-/// A count or rate with an SI prefix: `950`, `12.3 k`, `4.56 M`.
-pub fn fmt_si(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e9 {
-        format!("{} G", fmt_sig(v / 1e9))
-    } else if a >= 1e6 {
-        format!("{} M", fmt_sig(v / 1e6))
-    } else if a >= 1e3 {
-        format!("{} k", fmt_sig(v / 1e3))
-    } else {
-        fmt_sig(v)
-    }
-}
-
-/// Three significant figures, without a trailing `.0`.
-pub fn fmt_sig(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let digits = (3 - 1 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
-    let s = format!("{v:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        s
-    }
-}
-
-/// A percentage of a ratio in 0..1: `12.5%`.
-pub fn fmt_pct(ratio: f64) -> String {
-    format!("{}%", fmt_sig(ratio * 100.0))
-}
+pub use crate::metrics::format::{TimeUnit, fmt_ns, fmt_pct, fmt_si, fmt_sig};
 
 /// A pool's label in legends: its name, with its policy's label when that differs.
 pub fn pool_label(name: &str, policy: &str) -> String {

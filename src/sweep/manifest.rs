@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SweepError;
 use super::values::{SweepValue, parse_scalar};
+use crate::metrics::output::OutputError;
 use crate::metrics::results::Results;
 
 /// The manifest's file name in a sweep folder.
@@ -217,18 +218,19 @@ pub fn read_manifest(dir: &Path) -> Result<SweepManifest, SweepError> {
     })
 }
 
-/// Reads a finished repeat, if its results file exists.
+/// Reads a finished repeat, if its results file exists, through the schema's one reader.
 pub fn read_rep(dir: &Path) -> Result<Option<Results>, SweepError> {
     let path = dir.join("results.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| SweepError::Damaged {
-                path,
-                message: e.to_string(),
-            }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(SweepError::Io { path, source }),
+    match Results::load(&path) {
+        Ok(r) => Ok(Some(r)),
+        Err(OutputError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(None)
+        }
+        Err(OutputError::Io { source, .. }) => Err(SweepError::Io { path, source }),
+        Err(e) => Err(SweepError::Damaged {
+            path,
+            message: e.to_string(),
+        }),
     }
 }
 
