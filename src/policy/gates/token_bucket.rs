@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 /// Settings of an AWS-style retry token bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

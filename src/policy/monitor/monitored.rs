@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::monitor::ConflictMonitor;
-use super::{Admission, AttemptInfo, Decision, Policy, WriterPolicy};
+use super::ConflictMonitor;
+use crate::policy::{Admission, AttemptInfo, Decision, Policy, WriterPolicy};
 use crate::rng::WriterRng;
 use crate::store::{SaveError, VersionConflict};
 

@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::Rng;
 
-use super::AttemptInfo;
-use super::backoff::{Backoff, BackoffFactory};
 use super::shape::exponential;
+use super::{Backoff, BackoffFactory};
 use crate::clock::Nanos;
+use crate::policy::AttemptInfo;
 use crate::rng::WriterRng;
 
 const UNCLAIMED: u64 = u64::MAX;

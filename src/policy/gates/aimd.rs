@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
 use crate::clock::{Nanos, SECONDS};
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 /// Settings of the AIMD retry limiter.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -13,9 +13,9 @@
 
 use rand::Rng;
 
-use super::AttemptInfo;
-use super::backoff::{Backoff, BackoffFactory};
+use super::{Backoff, BackoffFactory};
 use crate::clock::Nanos;
+use crate::policy::AttemptInfo;
 use crate::rng::WriterRng;
 
 /// Which of the two managers.

@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex};
 
 use super::breaker_window::{Window, WindowConfig};
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
 use crate::clock::Nanos;
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 /// Entries kept in the transition log; later transitions are counted but not logged.
 pub const TRANSITION_LOG_CAPACITY: usize = 10_000;

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
 use crate::clock::Nanos;
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 /// Slices the ttl is kept in.
 const SLICES: u64 = 10;

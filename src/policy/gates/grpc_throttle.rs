@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 const SCALE: f64 = 1_000.0;
 
