@@ -61,7 +61,7 @@ impl BackoffFactory for Greedy {
 
 /// One writer's Greedy backoff.
 #[derive(Debug)]
-pub struct GreedyBackoff {
+pub(crate) struct GreedyBackoff {
     base: Nanos,
     cap: Nanos,
     oldest: Arc<AtomicU64>,

@@ -32,7 +32,7 @@ const SKETCH_WIDTH: usize = 1024;
 const TABLE_SLOTS: usize = 1024;
 const TABLE_PROBES: usize = 8;
 /// Staleness buckets: `[1,2)`, `[2,4)`, … the last open-ended.
-pub const STALENESS_BUCKETS: usize = 16;
+pub(crate) const STALENESS_BUCKETS: usize = 16;
 const EMPTY_SLOT: u64 = 0;
 
 /// Settings of a monitor.

@@ -42,7 +42,7 @@ impl Policy for Monitored {
 
 /// One writer's half of [`Monitored`].
 #[derive(Debug)]
-pub struct MonitoredWriter {
+pub(crate) struct MonitoredWriter {
     inner: Box<dyn WriterPolicy>,
     monitor: Arc<ConflictMonitor>,
 }
