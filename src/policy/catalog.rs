@@ -92,7 +92,7 @@ const BASE_CAP: &[ParamInfo] = &[
 ];
 
 /// Every kind, grouped by section.
-pub const KINDS: &[KindInfo] = &[
+pub(crate) const KINDS: &[KindInfo] = &[
     KindInfo {
         section: "policy",
         name: "policy",

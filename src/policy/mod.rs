@@ -17,14 +17,12 @@
 //! |---|---|
 //! | a policy from TOML, validated; presets; the `list` catalogue | [`spec`], [`spec_error`], [`presets`], [`catalog`] (durations: [`crate::units`]) |
 //! | the retry policy: limits, deadline, refresh, non-conflict errors | [`retry`] |
-//! | delay shapes (constant, linear, exponential, AWS decorrelated) | [`shape`], [`backoff`] |
-//! | jitter (full, equal, proportional, additive) and cap placement | [`jitter`] |
-//! | Polly v8's decorrelated jitter V2 | [`polly`] |
-//! | contention managers: Karma / Polka, Greedy, Silo | [`karma`], [`greedy`], [`silo`] |
-//! | gates: the shared-state contract | [`gate`] |
-//! | circuit breaker and its sliding windows | [`breaker`], [`breaker_window`] |
-//! | retry budgets: AWS token bucket, gRPC throttling, Finagle budget, AIMD | [`token_bucket`], [`grpc_throttle`], [`finagle_budget`], [`aimd`] |
+//! | delay sources: shapes, jitter, Polly's V2, contention managers (Karma / Polka, Greedy, Silo) | [`backoff`]: [`shape`], [`jitter`], [`shaped`](backoff::shaped), [`polly`], [`karma`], [`greedy`], [`silo`] |
+//! | gates: the shared-state contract, circuit breaker and its windows, retry budgets (AWS token bucket, gRPC throttling, Finagle budget, AIMD) | [`gates`]: [`gate`], [`breaker`], [`breaker_window`], [`token_bucket`], [`grpc_throttle`], [`finagle_budget`], [`aimd`] |
 //! | conflict monitoring and the `Monitored` wrapper | [`monitor`], [`monitored`] |
+//!
+//! The modules inside [`backoff`], [`gates`] and [`monitor`] are also re-exported here
+//! (`policy::breaker`, `policy::jitter`, ...), so the short paths callers use keep working.
 //!
 //! Only version conflicts are retried as conflicts; any other store error follows the policy's
 //! separate rule ([`ErrorRule`], default: give up `NotRetryable`).
@@ -155,27 +153,18 @@ pub trait WriterPolicy: Send + Debug {
     }
 }
 
-pub mod aimd;
 pub mod backoff;
-pub mod breaker;
-pub mod breaker_window;
 pub mod catalog;
-pub mod finagle_budget;
-pub mod gate;
-pub mod greedy;
-pub mod grpc_throttle;
-pub mod jitter;
-pub mod karma;
+pub mod gates;
 pub mod monitor;
-pub mod monitored;
-pub mod polly;
 pub mod presets;
 pub mod retry;
-pub mod shape;
-pub mod silo;
 pub mod spec;
 pub mod spec_error;
-pub mod token_bucket;
+
+pub use backoff::{greedy, jitter, karma, polly, shape, silo};
+pub use gates::{aimd, breaker, breaker_window, finagle_budget, gate, grpc_throttle, token_bucket};
+pub use monitor::monitored;
 
 pub use backoff::{Backoff, BackoffFactory, ShapedBackoff};
 pub use breaker::{BreakerConfig, BreakerFailure, BreakerState, BreakerTransition, CircuitBreaker};

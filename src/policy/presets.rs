@@ -35,7 +35,7 @@ pub struct Preset {
 }
 
 /// Every preset, in the order `list` shows them.
-pub const PRESETS: &[Preset] = &[
+pub(crate) const PRESETS: &[Preset] = &[
     Preset {
         name: "no-retry",
         description: "fail fast: the first conflict ends the operation",

@@ -15,7 +15,7 @@
 use std::sync::Arc;
 
 use super::backoff::{Backoff, BackoffFactory};
-use super::gate::{FailureKind, Gate, GateHandle};
+use super::gates::gate::{FailureKind, Gate, GateHandle};
 use super::{Admission, AttemptInfo, Decision, GiveUpReason, Policy, Refresh, WriterPolicy};
 use crate::clock::Nanos;
 use crate::rng::WriterRng;

@@ -40,16 +40,16 @@ pub enum WindowConfig {
 
 /// Calls and failures seen by a window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct WindowCounts {
+pub(crate) struct WindowCounts {
     /// Calls counted.
-    pub calls: u64,
+    pub(crate) calls: u64,
     /// Of which failures (for a consecutive window: the current run).
-    pub failures: u64,
+    pub(crate) failures: u64,
 }
 
 /// A lock-free sliding window.
 #[derive(Debug)]
-pub enum Window {
+pub(crate) enum Window {
     /// See [`WindowConfig::Count`].
     Count {
         /// One outcome per slot.
@@ -83,7 +83,7 @@ fn signed(v: &AtomicU64) -> u64 {
 
 impl Window {
     /// An empty window.
-    pub fn new(config: WindowConfig) -> Self {
+    pub(crate) fn new(config: WindowConfig) -> Self {
         match config {
             WindowConfig::Count { size } => Window::Count {
                 slots: (0..size.max(1)).map(|_| AtomicU8::new(EMPTY)).collect(),
@@ -107,7 +107,7 @@ impl Window {
 
     /// Records one call's outcome at `now_ns`.
     #[inline]
-    pub fn record(&self, now_ns: Nanos, failed: bool) {
+    pub(crate) fn record(&self, now_ns: Nanos, failed: bool) {
         match self {
             Window::Count {
                 slots,
@@ -155,7 +155,7 @@ impl Window {
     }
 
     /// The counts at `now_ns`.
-    pub fn counts(&self, now_ns: Nanos) -> WindowCounts {
+    pub(crate) fn counts(&self, now_ns: Nanos) -> WindowCounts {
         match self {
             Window::Count {
                 slots,
@@ -195,7 +195,7 @@ impl Window {
     }
 
     /// Forgets every call (after the breaker changes state).
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         match self {
             Window::Count {
                 slots,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 /// Settings of an AWS-style retry token bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct TokenBucketConfig {
 impl TokenBucketConfig {
     /// The AWS SDK standard mode's quota: 500 tokens, 5 a retry, 10 a retry after a timeout,
     /// 1 back per success without retry.
-    pub const AWS_STANDARD: Self = Self {
+    pub(crate) const AWS_STANDARD: Self = Self {
         capacity: 500,
         retry_cost: 5,
         timeout_cost: 10,
@@ -71,7 +71,7 @@ impl TokenBucket {
     }
 
     /// Takes `cost` tokens if there are that many; all or nothing.
-    pub fn try_take(&self, cost: u64) -> bool {
+    pub(crate) fn try_take(&self, cost: u64) -> bool {
         let taken = self
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
@@ -83,7 +83,7 @@ impl TokenBucket {
     }
 
     /// Gives `amount` tokens back, up to the capacity.
-    pub fn refund(&self, amount: u64) {
+    pub(crate) fn refund(&self, amount: u64) {
         let cap = self.config.capacity;
         let _ = self
             .tokens
@@ -108,7 +108,7 @@ impl Gate for TokenBucket {
 
 /// One writer's handle: remembers what its operation's latest retry took.
 #[derive(Debug)]
-pub struct TokenBucketHandle {
+pub(crate) struct TokenBucketHandle {
     bucket: Arc<TokenBucket>,
     held: u64,
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 const SCALE: f64 = 1_000.0;
 
@@ -37,12 +37,12 @@ impl GrpcThrottle {
     }
 
     /// Whether a retry would be allowed now.
-    pub fn retries_allowed(&self) -> bool {
+    pub(crate) fn retries_allowed(&self) -> bool {
         self.milli_tokens.load(Ordering::Acquire) * 2 > self.max_milli
     }
 
     /// One failed attempt: one token less, not below zero.
-    pub fn record_failure(&self) {
+    pub(crate) fn record_failure(&self) {
         let _ = self
             .milli_tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
@@ -51,7 +51,7 @@ impl GrpcThrottle {
     }
 
     /// One success: `token_ratio` more, not above the maximum.
-    pub fn record_success(&self) {
+    pub(crate) fn record_success(&self) {
         let max = self.max_milli;
         let _ = self
             .milli_tokens
@@ -73,7 +73,7 @@ impl Gate for GrpcThrottle {
 
 /// One writer's handle (the throttle keeps no per-writer state).
 #[derive(Debug)]
-pub struct GrpcThrottleHandle(Arc<GrpcThrottle>);
+pub(crate) struct GrpcThrottleHandle(Arc<GrpcThrottle>);
 
 impl GateHandle for GrpcThrottleHandle {
     #[inline]

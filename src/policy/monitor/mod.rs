@@ -16,18 +16,23 @@
 //!
 //! The hot path is six relaxed atomic adds and a table probe that is read-only after an actor's
 //! first conflict.
+//!
+//! The monitor itself stays in this file rather than a submodule so that its events keep the
+//! target `retrylab::policy::monitor`; [`monitored`] puts it on any policy.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::rng::mix64;
 use crate::store::{ActorId, VersionConflict};
 
+pub mod monitored;
+
 const SKETCH_ROWS: usize = 4;
 const SKETCH_WIDTH: usize = 1024;
 const TABLE_SLOTS: usize = 1024;
 const TABLE_PROBES: usize = 8;
 /// Staleness buckets: `[1,2)`, `[2,4)`, … the last open-ended.
-pub const STALENESS_BUCKETS: usize = 16;
+pub(crate) const STALENESS_BUCKETS: usize = 16;
 const EMPTY_SLOT: u64 = 0;
 
 /// Settings of a monitor.

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
 use crate::clock::Nanos;
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 /// Slices the ttl is kept in.
 const SLICES: u64 = 10;
@@ -77,12 +77,12 @@ impl RetryBudget {
     }
 
     /// An operation started: deposit its share.
-    pub fn deposit(&self, now_ns: Nanos) {
+    pub(crate) fn deposit(&self, now_ns: Nanos) {
         self.add(now_ns, self.deposit);
     }
 
     /// Withdraws one retry if the balance allows it.
-    pub fn try_withdraw(&self, now_ns: Nanos) -> bool {
+    pub(crate) fn try_withdraw(&self, now_ns: Nanos) -> bool {
         if self.balance(now_ns) < 1.0 {
             return false;
         }
@@ -103,7 +103,7 @@ impl Gate for RetryBudget {
 
 /// One writer's handle (no per-writer state).
 #[derive(Debug)]
-pub struct RetryBudgetHandle(Arc<RetryBudget>);
+pub(crate) struct RetryBudgetHandle(Arc<RetryBudget>);
 
 impl GateHandle for RetryBudgetHandle {
     #[inline]

@@ -4,9 +4,9 @@
 //! (`d = clamp(2d, min, max)`, so the first conflict waits `min`), halved on each commit. A writer
 //! that keeps conflicting slows down for its next operations too, and speeds back up as it commits.
 
-use super::AttemptInfo;
-use super::backoff::{Backoff, BackoffFactory};
+use super::{Backoff, BackoffFactory};
 use crate::clock::Nanos;
+use crate::policy::AttemptInfo;
 use crate::rng::WriterRng;
 
 /// Silo backoff: its own factory; each writer starts with no delay.

@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::Rng;
 
-use super::AttemptInfo;
-use super::backoff::{Backoff, BackoffFactory};
 use super::shape::exponential;
+use super::{Backoff, BackoffFactory};
 use crate::clock::Nanos;
+use crate::policy::AttemptInfo;
 use crate::rng::WriterRng;
 
 const UNCLAIMED: u64 = u64::MAX;
@@ -61,7 +61,7 @@ impl BackoffFactory for Greedy {
 
 /// One writer's Greedy backoff.
 #[derive(Debug)]
-pub struct GreedyBackoff {
+pub(crate) struct GreedyBackoff {
     base: Nanos,
     cap: Nanos,
     oldest: Arc<AtomicU64>,

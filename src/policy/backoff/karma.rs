@@ -13,9 +13,9 @@
 
 use rand::Rng;
 
-use super::AttemptInfo;
-use super::backoff::{Backoff, BackoffFactory};
+use super::{Backoff, BackoffFactory};
 use crate::clock::Nanos;
+use crate::policy::AttemptInfo;
 use crate::rng::WriterRng;
 
 /// Which of the two managers.
@@ -41,7 +41,7 @@ pub struct KarmaBackoff {
 impl KarmaBackoff {
     /// The delay for retry `n` at a given investment `work`.
     #[inline]
-    pub fn delay_for(&self, n: u32, work: u64, rng: &mut WriterRng) -> Nanos {
+    pub(crate) fn delay_for(&self, n: u32, work: u64, rng: &mut WriterRng) -> Nanos {
         let priority = work.saturating_add(1);
         let n = u64::from(n.max(1));
         match self.flavor {

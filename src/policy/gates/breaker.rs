@@ -20,13 +20,13 @@ use std::sync::{Arc, Mutex};
 
 use super::breaker_window::{Window, WindowConfig};
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
 use crate::clock::Nanos;
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 /// Entries kept in the transition log; later transitions are counted but not logged.
 pub const TRANSITION_LOG_CAPACITY: usize = 10_000;
 /// The largest number of half-open probes (they are packed in 11 bits).
-pub const MAX_HALF_OPEN_PROBES: u32 = 2_047;
+pub(crate) const MAX_HALF_OPEN_PROBES: u32 = 2_047;
 
 /// The breaker's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -192,7 +192,7 @@ impl CircuitBreaker {
     }
 
     /// The open duration of the current open phase: `open · multiplier^reopens`, capped.
-    pub fn current_open_duration(&self) -> Nanos {
+    pub(crate) fn current_open_duration(&self) -> Nanos {
         let k = self.reopens.load(Ordering::Acquire).min(i32::MAX as u64) as i32;
         let d = self.config.open_duration_ns as f64 * self.config.open_multiplier.powi(k);
         (d as Nanos).min(self.config.open_cap_ns.max(self.config.open_duration_ns))
@@ -370,7 +370,7 @@ impl Gate for CircuitBreaker {
 
 /// One writer's handle on a [`CircuitBreaker`].
 #[derive(Debug)]
-pub struct BreakerHandle {
+pub(crate) struct BreakerHandle {
     breaker: Arc<CircuitBreaker>,
     permit: Option<Permit>,
 }

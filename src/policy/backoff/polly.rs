@@ -26,14 +26,19 @@ const RP_SCALING_FACTOR: f64 = 1.0 / 1.4;
 
 /// The formula's intrinsic value `f(t) = 2^t · tanh(sqrt(pFactor · t))`.
 #[inline]
-pub fn polly_intrinsic(t: f64) -> f64 {
+pub(crate) fn polly_intrinsic(t: f64) -> f64 {
     t.exp2() * (P_FACTOR * t).sqrt().tanh()
 }
 
 /// One step of the formula: returns the delay for retry `retry` (from 1) and updates `prev`
 /// (the previous intrinsic value, 0 before the first retry of an operation).
 #[inline]
-pub fn polly_v2_delay(retry: u32, median_ns: Nanos, prev: &mut f64, rng: &mut WriterRng) -> Nanos {
+pub(crate) fn polly_v2_delay(
+    retry: u32,
+    median_ns: Nanos,
+    prev: &mut f64,
+    rng: &mut WriterRng,
+) -> Nanos {
     let t = f64::from(retry.saturating_sub(1)) + rng.random::<f64>();
     let next = polly_intrinsic(t);
     let delay = (next - *prev) * RP_SCALING_FACTOR * median_ns as f64;

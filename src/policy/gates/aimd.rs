@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::gate::{FailureKind, Gate, GateHandle};
-use super::{Admission, AttemptInfo, RejectReason};
 use crate::clock::{Nanos, SECONDS};
+use crate::policy::{Admission, AttemptInfo, RejectReason};
 
 /// Settings of the AIMD retry limiter.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,7 +65,7 @@ impl AimdLimiter {
     }
 
     /// Admits one retry at `now_ns` if the rate allows.
-    pub fn try_admit(&self, now_ns: Nanos) -> bool {
+    pub(crate) fn try_admit(&self, now_ns: Nanos) -> bool {
         let interval = (SECONDS as f64 / self.rate()) as Nanos;
         // `burst` retries may go back to back: a tolerance of `burst − 1` intervals.
         let tolerance = ((self.config.burst - 1.0).max(0.0) * interval as f64) as Nanos;
@@ -90,7 +90,7 @@ impl Gate for AimdLimiter {
 
 /// One writer's handle (no per-writer state).
 #[derive(Debug)]
-pub struct AimdHandle(Arc<AimdLimiter>);
+pub(crate) struct AimdHandle(Arc<AimdLimiter>);
 
 impl GateHandle for AimdHandle {
     #[inline]

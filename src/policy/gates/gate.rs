@@ -6,7 +6,7 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use super::{Admission, AttemptInfo};
+use crate::policy::{Admission, AttemptInfo};
 
 /// What kind of failure an attempt met, for gates that charge them differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

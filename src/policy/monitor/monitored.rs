@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::monitor::ConflictMonitor;
-use super::{Admission, AttemptInfo, Decision, Policy, WriterPolicy};
+use super::ConflictMonitor;
+use crate::policy::{Admission, AttemptInfo, Decision, Policy, WriterPolicy};
 use crate::rng::WriterRng;
 use crate::store::{SaveError, VersionConflict};
 
@@ -42,7 +42,7 @@ impl Policy for Monitored {
 
 /// One writer's half of [`Monitored`].
 #[derive(Debug)]
-pub struct MonitoredWriter {
+pub(crate) struct MonitoredWriter {
     inner: Box<dyn WriterPolicy>,
     monitor: Arc<ConflictMonitor>,
 }

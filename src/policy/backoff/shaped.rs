@@ -1,36 +1,12 @@
-//! The per-writer delay source: a [`Backoff`] says how long to wait before retry `n`. Shapes with
-//! jitter and a cap ([`ShapedBackoff`]) and the contention managers (Karma, Polka, Greedy, Silo)
-//! all implement it, so the retry policy treats them alike.
+//! [`ShapedBackoff`]: a delay shape with jitter and a cap, the delay source of every spec that
+//! is not a contention manager.
 
-use std::fmt::Debug;
-
-use super::AttemptInfo;
 use super::jitter::{CapPlacement, Jitter};
 use super::shape::{DelayShape, ShapeState};
+use super::{Backoff, BackoffFactory};
 use crate::clock::Nanos;
+use crate::policy::AttemptInfo;
 use crate::rng::WriterRng;
-
-/// One writer's delay source. Holds per-writer state (previous delay, Silo's persistent delay).
-pub trait Backoff: Send + Debug {
-    /// The delay before retry `retry` (from 1) of the operation described by `info`.
-    fn delay(&mut self, retry: u32, info: &AttemptInfo, rng: &mut WriterRng) -> Nanos;
-
-    /// The operation committed (Silo halves its delay here; Greedy releases its claim).
-    fn on_commit(&mut self, info: &AttemptInfo) {
-        let _ = info;
-    }
-
-    /// The operation ended without a commit.
-    fn on_abandon(&mut self, info: &AttemptInfo) {
-        let _ = info;
-    }
-}
-
-/// Makes one [`Backoff`] per writer; held by the pool's policy, so it is shared and `Sync`.
-pub trait BackoffFactory: Send + Sync + Debug {
-    /// A fresh per-writer delay source.
-    fn make(&self) -> Box<dyn Backoff>;
-}
 
 /// A [`DelayShape`] with a [`Jitter`] and a cap: `jitter(min(cap, shape(n)))` or
 /// `min(cap, jitter(shape(n)))`, by [`CapPlacement`].
