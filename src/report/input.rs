@@ -8,7 +8,7 @@ use crate::sweep::manifest::MANIFEST_FILE;
 
 /// Where [`redraw`] writes when no output folder is given: `report/` inside a folder, or next
 /// to a file.
-fn default_output(path: &Path) -> PathBuf {
+pub fn default_output(path: &Path) -> PathBuf {
     if path.is_dir() {
         path.join("report")
     } else {
@@ -18,7 +18,7 @@ fn default_output(path: &Path) -> PathBuf {
 
 /// Reads what `path` holds (a `results.json`, a run folder, a folder of runs, or a sweep
 /// folder with its `sweep.json`) into a report input.
-fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
+pub fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
     if path.is_file() && path.file_name().is_some_and(|n| n == MANIFEST_FILE) {
         return read_input(path.parent().unwrap_or(Path::new(".")));
     }

@@ -45,7 +45,7 @@ use std::path::{Path, PathBuf};
 
 pub use chart::{Chart, RenderedChart};
 pub use error::ReportError;
-pub use input::redraw;
+pub use input::{default_output, read_input, redraw};
 
 use crate::metrics::results::Results;
 use crate::sweep::manifest::SweepData;
