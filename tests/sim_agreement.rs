@@ -1,8 +1,5 @@
 //! The simulator and the threaded engine agree where both are meaningful.
 //!
-//! PENDING: rename to `tests/sim_agreement.rs` once `retrylab::engine::run` (the dispatcher on
-//! the `engine` branch) is merged; it is kept out of the build until then.
-//!
 //! The scenario keeps both engines honest: two writers, modest contention (uniform over four
 //! actors), and think times of 200 µs to 1 ms, well above the threaded engine's scheduling noise
 //! (a sleep overshoots by tens of µs) and far above the real store's cost (tens of ns), which
@@ -53,10 +50,9 @@ think = { kind = "uniform", low = "200us", high = "1ms" }
         (a - b).abs() <= tolerance,
         "threads {a:.4} vs sim {b:.4}: differ by more than {tolerance:.4}"
     );
-    // Throughput too: the cycle is think plus (in the threaded engine) a little overhead.
+    // Throughput: the cycle is think plus (in the threaded engine) overhead, so real threads
+    // can never beat the model. No lower bound: on a loaded machine the threads get less CPU
+    // than they ask for, and a timed bound would fail for the machine's sake, not the model's.
     let (ga, gb) = (threads.pools[0].goodput_ops_s, sim.pools[0].goodput_ops_s);
-    assert!(
-        ga <= gb * 1.05 && ga >= gb * 0.6,
-        "goodput threads {ga:.0}/s vs sim {gb:.0}/s"
-    );
+    assert!(ga <= gb * 1.05, "goodput threads {ga:.0}/s vs sim {gb:.0}/s");
 }
