@@ -136,13 +136,7 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
 
 /// The conflict monitor's summary in the log: a warning when reads were stale.
 fn log_monitor(pool: &str, m: &crate::policy::monitor::MonitorSnapshot) {
-    let hottest = m
-        .hottest
-        .iter()
-        .take(5)
-        .map(|(actor, n)| format!("{actor} (~{n})"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let hottest = m.hottest_text(5);
     if m.stale_alerts > 0 {
         tracing::warn!(
             pool,

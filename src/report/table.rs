@@ -215,13 +215,7 @@ pub fn monitor(r: &Results) -> Option<Table> {
     ]);
     for p in &r.pools {
         let Some(m) = &p.monitor else { continue };
-        let hottest = m
-            .hottest
-            .iter()
-            .take(5)
-            .map(|(actor, n)| format!("{actor} (~{n})"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let hottest = m.hottest_text(5);
         let buckets = m
             .staleness
             .iter()

@@ -81,6 +81,18 @@ pub struct MonitorSnapshot {
     pub staleness: Vec<StalenessBucket>,
 }
 
+impl MonitorSnapshot {
+    /// The `n` hottest actors as text for people: `7 (~50), 3 (~20)`.
+    pub fn hottest_text(&self, n: usize) -> String {
+        self.hottest
+            .iter()
+            .take(n)
+            .map(|(actor, count)| format!("{actor} (~{count})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// A pool-wide conflict monitor.
 #[derive(Debug)]
 pub struct ConflictMonitor {
