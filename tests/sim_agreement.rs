@@ -54,5 +54,8 @@ think = { kind = "uniform", low = "200us", high = "1ms" }
     // can never beat the model. No lower bound: on a loaded machine the threads get less CPU
     // than they ask for, and a timed bound would fail for the machine's sake, not the model's.
     let (ga, gb) = (threads.pools[0].goodput_ops_s, sim.pools[0].goodput_ops_s);
-    assert!(ga <= gb * 1.05, "goodput threads {ga:.0}/s vs sim {gb:.0}/s");
+    assert!(
+        ga <= gb * 1.05,
+        "goodput threads {ga:.0}/s vs sim {gb:.0}/s"
+    );
 }
