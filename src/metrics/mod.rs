@@ -4,3 +4,4 @@ pub mod output;
 pub mod pools_csv;
 pub mod recorder;
 pub mod results;
+pub mod sweep;

@@ -11,9 +11,9 @@ use super::style::{
     DESC_SIZE, LABEL_SIZE, LegendEntry, fmt_ns, fmt_pct, fmt_si, notice, shorten, text, thin,
     titled, with_legend, x_ticks, y_ticks,
 };
-use crate::sweep::manifest::SweepData;
-use crate::sweep::stats::point_stats;
-use crate::sweep::verdict::Metric;
+use crate::metrics::sweep::manifest::SweepData;
+use crate::metrics::sweep::stats::point_stats;
+use crate::metrics::sweep::verdict::Metric;
 
 /// One pool's figure over a two-parameter sweep.
 #[derive(Debug)]

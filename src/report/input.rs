@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{ReportError, ReportFiles, ReportInput, load, write_report};
-use crate::sweep::manifest::MANIFEST_FILE;
+use crate::metrics::sweep::manifest::MANIFEST_FILE;
 
 /// Where [`redraw`] writes when no output folder is given: `report/` inside a folder, or next
 /// to a file.
@@ -32,7 +32,7 @@ pub fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
         });
     }
     if path.join(MANIFEST_FILE).is_file() {
-        let data = crate::sweep::load(path).map_err(|e| ReportError::Parse {
+        let data = crate::metrics::sweep::manifest::load(path).map_err(|e| ReportError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
         })?;

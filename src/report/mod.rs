@@ -48,7 +48,7 @@ pub use error::ReportError;
 pub use input::{default_output, read_input, redraw};
 
 use crate::metrics::results::Results;
-use crate::sweep::manifest::SweepData;
+use crate::metrics::sweep::manifest::SweepData;
 use document::Block;
 use palette::Palette;
 use run_document::runs_document;

@@ -7,8 +7,8 @@ use std::path::Path;
 use super::document::Block;
 use super::palette::Palette;
 use super::{Document, ReportError, chart, heatmap, sweep_lines, sweep_tables, table, write_file};
-use crate::sweep::manifest::{MANIFEST_FILE, SweepData};
-use crate::sweep::verdict::Metric;
+use crate::metrics::sweep::manifest::{MANIFEST_FILE, SweepData};
+use crate::metrics::sweep::verdict::Metric;
 
 /// The title, blocks, palette and data files of a sweep's report; writes the manifest and
 /// the CSV into `data_dir` and the charts into `charts_dir`.
@@ -49,7 +49,7 @@ pub(super) fn sweep_document(
         if m.repeat == 1 { "" } else { "s" },
         m.engine,
     ))];
-    let rows = crate::sweep::verdict::when_to_use(data);
+    let rows = crate::metrics::sweep::verdict::when_to_use(data);
     blocks.push(Block::Heading(
         1,
         "When to use each policy, measured".into(),

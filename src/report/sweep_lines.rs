@@ -10,9 +10,9 @@ use super::style::{
     DESC_SIZE, LABEL_SIZE, LegendEntry, TimeUnit, fmt_si, notice, pool_label, prefers_log, shorten,
     text, thin, titled, with_legend, x_ticks,
 };
-use crate::sweep::manifest::SweepData;
-use crate::sweep::stats::{PoolStats, Spread, point_stats};
-use crate::sweep::verdict::Metric;
+use crate::metrics::sweep::manifest::SweepData;
+use crate::metrics::sweep::stats::{PoolStats, Spread, point_stats};
+use crate::metrics::sweep::verdict::Metric;
 
 /// One metric against a one-parameter sweep.
 #[derive(Debug)]

@@ -3,9 +3,9 @@
 
 use super::style::{fmt_ns, fmt_pct, fmt_si};
 use super::table::Table;
-use crate::sweep::manifest::SweepData;
-use crate::sweep::stats::{Spread, point_stats};
-use crate::sweep::verdict::{Metric, RegimeRow, Verdict, tally};
+use crate::metrics::sweep::manifest::SweepData;
+use crate::metrics::sweep::stats::{Spread, point_stats};
+use crate::metrics::sweep::verdict::{Metric, RegimeRow, Verdict, tally};
 
 fn show(metric: Metric, v: f64) -> String {
     match metric {
@@ -181,7 +181,7 @@ pub fn best_points(data: &SweepData) -> Table {
         "lowest p99 at (× its worst point)",
         "fewest conflicts at (× its worst point)",
     ]);
-    let per_point: Vec<(String, Vec<crate::sweep::stats::PoolStats>)> = data
+    let per_point: Vec<(String, Vec<crate::metrics::sweep::stats::PoolStats>)> = data
         .points
         .iter()
         .map(|p| (p.label.clone(), point_stats(p)))

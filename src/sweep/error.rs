@@ -137,6 +137,16 @@ pub enum SweepError {
     },
 }
 
+impl From<crate::metrics::sweep::SweepDataError> for SweepError {
+    fn from(e: crate::metrics::sweep::SweepDataError) -> Self {
+        use crate::metrics::sweep::SweepDataError as D;
+        match e {
+            D::Io { path, source } => SweepError::Io { path, source },
+            D::Damaged { path, message } => SweepError::Damaged { path, message },
+        }
+    }
+}
+
 impl Classify for SweepError {
     fn exit_kind(&self) -> ExitKind {
         match self {

@@ -9,18 +9,18 @@
 //! ([`param::ALIASES`]); values are lists, ranges or durations ([`values`]). Each point's
 //! scenario is the edited TOML parsed with the normal validation, so a bad value fails with the
 //! same located message as a bad scenario file — before anything runs. Points are saved as
-//! they finish ([`manifest`]), so an interrupted sweep resumes where it stopped.
+//! they finish ([`manifest`], with the analysis in `metrics::sweep`, beside the results schema),
+//! so an interrupted sweep resumes where it stopped.
 //! [`verdict::when_to_use`] turns a sweep into the seed's "when to use each pattern" table,
 //! measured.
 
 mod error;
-pub mod manifest;
 pub mod param;
 pub mod runner;
 pub mod spec;
-pub mod stats;
-pub mod values;
-pub mod verdict;
+
+/// The saved schema and analysis, at their old paths (they live in `metrics::sweep`).
+pub use crate::metrics::sweep::{manifest, stats, values, verdict};
 
 pub use error::SweepError;
 pub use manifest::{SweepData, load};

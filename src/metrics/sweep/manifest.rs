@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::error::SweepError;
+use super::SweepDataError;
 use super::values::{SweepValue, parse_scalar};
 use crate::metrics::output::OutputError;
 use crate::metrics::results::Results;
@@ -206,28 +206,28 @@ pub fn default_dir(root: &Path, scenario_name: &str, params: &[ParamAxis]) -> Pa
 }
 
 /// Reads a manifest.
-pub fn read_manifest(dir: &Path) -> Result<SweepManifest, SweepError> {
+pub fn read_manifest(dir: &Path) -> Result<SweepManifest, SweepDataError> {
     let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|source| SweepError::Io {
+    let text = std::fs::read_to_string(&path).map_err(|source| SweepDataError::Io {
         path: path.clone(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| SweepError::Damaged {
+    serde_json::from_str(&text).map_err(|e| SweepDataError::Damaged {
         path,
         message: e.to_string(),
     })
 }
 
 /// Reads a finished repeat, if its results file exists, through the schema's one reader.
-pub fn read_rep(dir: &Path) -> Result<Option<Results>, SweepError> {
+pub fn read_rep(dir: &Path) -> Result<Option<Results>, SweepDataError> {
     let path = dir.join("results.json");
     match Results::load(&path) {
         Ok(r) => Ok(Some(r)),
         Err(OutputError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             Ok(None)
         }
-        Err(OutputError::Io { source, .. }) => Err(SweepError::Io { path, source }),
-        Err(e) => Err(SweepError::Damaged {
+        Err(OutputError::Io { source, .. }) => Err(SweepDataError::Io { path, source }),
+        Err(e) => Err(SweepDataError::Damaged {
             path,
             message: e.to_string(),
         }),
@@ -235,7 +235,7 @@ pub fn read_rep(dir: &Path) -> Result<Option<Results>, SweepError> {
 }
 
 /// Loads a sweep folder: its manifest and every finished repeat.
-pub fn load(dir: &Path) -> Result<SweepData, SweepError> {
+pub fn load(dir: &Path) -> Result<SweepData, SweepDataError> {
     let manifest = read_manifest(dir)?;
     let mut points = Vec::new();
     for coords in all_coords(&manifest.params) {
