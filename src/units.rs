@@ -1,12 +1,9 @@
 //! Durations as people write them in scenario files and policy specs: human strings
-//! (`"250us"`, `"10ms"`, `"1.5s"`) or integer nanoseconds, parsed into [`Nanos`] with errors
-//! that say what was wrong.
+//! (`"250us"`, `"10ms"`, `"1.5s"`), parsed into [`Nanos`] with errors that say what was wrong.
 //!
-//! Scenario files are stricter than policy specs: every duration field of a scenario (run
-//! length, think times, latencies, timeouts, spreads) is read with [`with_unit`], which refuses
-//! a bare number such as `duration = 5` (is that 5 s or 5 ns?) and says to write `"5s"`.
-//! Only `0` may be written without a unit. [`Duration`]'s own `Deserialize` (used by policy
-//! specs) still reads integer nanoseconds.
+//! Every duration a person writes, in a scenario or a policy spec, is read with [`with_unit`]
+//! (also [`Duration`]'s own `Deserialize`), which refuses a bare number such as `duration = 5`
+//! (is that 5 s or 5 ns?) and says to write `"5s"`. Only `0` may be written without a unit.
 
 use std::fmt;
 
@@ -106,8 +103,8 @@ pub fn format_duration(nanos: Nanos) -> String {
     }
 }
 
-/// A duration field of a scenario or spec: deserialises from a string such as `"10ms"` or from
-/// integer nanoseconds, and serialises back as a string.
+/// A duration field of a scenario or spec: deserialises from a string with a unit such as
+/// `"10ms"` (or `0`), and serialises back as a string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Duration(pub Nanos);
 
@@ -146,37 +143,10 @@ impl serde::Serialize for Duration {
 }
 
 impl<'de> serde::Deserialize<'de> for Duration {
+    /// The one rule for every duration a person writes (scenarios and policy specs alike): a
+    /// unit is required, only `0` may go without one.
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Duration;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(
-                    "a duration such as \"10ms\", \"250us\", \"1s\", or integer nanoseconds",
-                )
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Duration, E> {
-                parse_duration(v)
-                    .map(Duration)
-                    .map_err(|e| E::custom(format!("invalid duration \"{v}\": {e}")))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
-                Ok(Duration(v))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
-                u64::try_from(v).map(Duration).map_err(|_| {
-                    E::custom(format!(
-                        "invalid duration {v}: durations cannot be negative"
-                    ))
-                })
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
-                Err(E::custom(format!(
-                    "invalid duration {v}: a bare number is integer nanoseconds; write a string such as \"{v}ms\""
-                )))
-            }
-        }
-        d.deserialize_any(Visitor)
+        with_unit(d)
     }
 }
 

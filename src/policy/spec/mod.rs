@@ -16,7 +16,7 @@
 //! monitor = { stale_threshold = 5 }
 //! ```
 //!
-//! Durations are strings with a unit (`"250us"`, `"10ms"`, `"1s"`) or integer nanoseconds.
+//! Durations are strings with a unit (`"250us"`, `"10ms"`, `"1s"`); only `0` may go without one.
 //!
 //! **Counting attempts.** `max_attempts` counts the first try, as resilience4j's `maxAttempts`
 //! does (3 = one try and two retries); `max_retries` does not, as Polly's `MaxRetryAttempts` (3 =
