@@ -151,11 +151,6 @@ impl<'a> RunPlan<'a> {
             .enumerate()
             .flat_map(move |(p, pool)| (0..pool.writers).map(move |i| self.writer(p as u32, i)))
     }
-
-    /// Writers over all pools.
-    pub(crate) fn total_writers(&self) -> u64 {
-        self.pools.iter().map(|p| u64::from(p.writers)).sum()
-    }
 }
 
 /// Writes `per_actor` events to every actor before the run, tagged as prefill for the audit;

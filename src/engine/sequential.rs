@@ -34,10 +34,9 @@ pub fn run_each_pool(
             .stop
             .as_ref()
             .is_some_and(|s| s.load(Ordering::Relaxed));
-        if stopped && combined.is_some() {
-            if let Some(c) = combined.as_mut() {
-                c.results.partial = true;
-            }
+        // A stop before the first pool still runs it (cut at once), so there are results.
+        if let (true, Some(c)) = (stopped, combined.as_mut()) {
+            c.results.partial = true;
             break;
         }
         let mut alone = scenario.clone();

@@ -305,10 +305,6 @@ impl<'p, 's> Simulation<'p, 's> {
         self.begin(w, now)
     }
 
-    fn leg(injected: &Injected, rng: &mut WriterRng) -> Nanos {
-        injected.leg(rng)
-    }
-
     /// Sends a store call. Returns the answer at once when the call takes no time at all.
     fn issue(&mut self, w: usize, action: Action, now: Nanos) -> Option<Input> {
         if now >= self.end_ns {
@@ -316,11 +312,11 @@ impl<'p, 's> Simulation<'p, 's> {
             return None;
         }
         let sw = &mut self.writers[w];
-        let request = Self::leg(&self.injected, &mut sw.rng);
+        let request = self.injected.leg(&mut sw.rng);
         if request == 0 && self.server.unlimited() {
             let result = self.take_effect(w, action);
             let sw = &mut self.writers[w];
-            let response = Self::leg(&self.injected, &mut sw.rng);
+            let response = self.injected.leg(&mut sw.rng);
             if response == 0 {
                 return Some(result);
             }
@@ -387,7 +383,7 @@ impl<'p, 's> Simulation<'p, 's> {
         let w = call.writer as usize;
         let result = self.take_effect(w, call.action);
         self.calls.get_mut(id).result = Some(result);
-        let response = Self::leg(&self.injected, &mut self.writers[w].rng);
+        let response = self.injected.leg(&mut self.writers[w].rng);
         self.queue.push(now + response, EventKind::Respond, id, 0);
     }
 

@@ -65,7 +65,7 @@ enum LoopEnd {
 
 /// Drives `plan`'s writers on real threads.
 pub(crate) fn drive(plan: &RunPlan<'_>, opts: &RunOptions) -> Result<DriverReport, EngineError> {
-    let writers = plan.total_writers();
+    let writers = plan.scenario.total_writers();
     let own_stop = Arc::new(AtomicBool::new(false));
     let shared = Shared {
         plan,
@@ -170,11 +170,10 @@ fn writer_thread(shared: &Shared<'_, '_>, setup: WriterSetup) -> WriterOutcome {
     let mut recorder = Recorder::new(plan.window);
     let opened = shared.gate.wait();
     let clock = *shared.clock.get_or_init(MonotonicClock::start);
-    let injected = crate::engine::store_call::Injected::of(&plan.scenario.store);
     let mut performer = Performer::new(
         plan.store.as_ref(),
-        injected.latency,
-        injected.fault_probability,
+        plan.scenario.store.latency,
+        plan.scenario.store.fault_probability,
         engine_rng,
         PreciseWaiter::new(clock),
         shared.stop,
