@@ -347,9 +347,9 @@ fn a_resumed_sweep_refuses_points_made_differently() {
         .collect();
     for (args, setting, fix) in [
         (
-            sweep_args(&["--out", "sw", "--alone"]),
-            "--alone",
-            "without --alone",
+            sweep_args(&["--out", "sw", "--together"]),
+            "--together",
+            "without --together",
         ),
         (without_quick, "--quick", "pass --quick"),
         (threads, "--engine", "--engine sim"),
@@ -370,7 +370,7 @@ fn a_resumed_sweep_refuses_points_made_differently() {
     assert_eq!(snapshot(&folder), before, "the saved sweep is untouched");
     let manifest = std::fs::read_to_string(folder.join("sweep.json")).unwrap();
     assert!(
-        manifest.contains("\"alone\": false") && manifest.contains("\"quick\": true"),
+        manifest.contains("\"alone\": true") && manifest.contains("\"quick\": true"),
         "{manifest}"
     );
 }

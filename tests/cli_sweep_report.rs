@@ -123,3 +123,82 @@ fn bad_sweep_arguments_exit_2_and_say_what_is_allowed() {
         String::from_utf8_lossy(&missing.stderr)
     );
 }
+
+/// Two one-writer pools on one actor: alone, a single writer never meets a conflict; together,
+/// each meets the other's appends.
+const ONE_ACTOR: &str = r#"
+name = "one-actor"
+seed = 3
+[run]
+actors = 1
+duration = "20ms"
+[[pools]]
+name = "a"
+writers = 1
+policy = "immediate"
+think = { kind = "constant", value = "50us" }
+[[pools]]
+name = "b"
+writers = 1
+policy = "immediate"
+think = { kind = "constant", value = "50us" }
+"#;
+
+#[test]
+fn a_sweep_runs_each_pool_alone_unless_told_together_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.toml");
+    std::fs::write(&file, ONE_ACTOR).unwrap();
+    let sweep = |out: &str, extra: &[&str]| {
+        let out_dir = dir.path().join(out);
+        let mut args = vec![
+            "sweep",
+            file.to_str().unwrap(),
+            "--vary",
+            "actors=1",
+            "--engine",
+            "sim",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let run = retrylab(&args);
+        assert!(
+            run.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let results = retrylab::metrics::results::Results::load(
+            &out_dir.join("points/actors=1/rep-0/results.json"),
+        )
+        .unwrap();
+        let conflicts: Vec<u64> = results.pools.iter().map(|p| p.counters.conflicts).collect();
+        let manifest = std::fs::read_to_string(out_dir.join("sweep.json")).unwrap();
+        let report = std::fs::read_to_string(out_dir.join("report/report.md")).unwrap();
+        (conflicts, manifest, report)
+    };
+    let (alone, manifest, report) = sweep("alone", &[]);
+    assert_eq!(alone, [0, 0], "a writer alone on its store never conflicts");
+    assert!(manifest.contains("\"alone\": true"), "{manifest}");
+    assert!(report.contains("each pool alone"), "{report}");
+
+    let (together, manifest, report) = sweep("together", &["--together"]);
+    assert!(
+        together.iter().all(|&c| c > 0),
+        "together, the two writers meet: {together:?}"
+    );
+    assert!(manifest.contains("\"alone\": false"), "{manifest}");
+    assert!(report.contains("pools together, competing"), "{report}");
+
+    let (synonym, _, _) = sweep("synonym", &["--alone"]);
+    assert_eq!(synonym, [0, 0], "--alone is the default, still accepted");
+    let both = retrylab(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--vary",
+        "actors=1",
+        "--alone",
+        "--together",
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+}

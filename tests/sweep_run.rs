@@ -14,7 +14,7 @@ fn options(out: &std::path::Path, parallel: bool) -> SweepOptions {
         parallel,
         progress: false,
         engine: "test-driver".into(),
-        alone: false,
+        alone: true,
         quick: false,
         force: false,
         stop: None,
@@ -246,14 +246,14 @@ fn a_resume_with_other_settings_is_refused_naming_the_setting() {
     let manifest = dir.path().join("sweep.json");
     let saved = std::fs::read(&manifest).unwrap();
 
-    let mut alone = first.clone();
-    alone.alone = true;
+    let mut together = first.clone();
+    together.alone = false;
     let mut slow = first.clone();
     slow.quick = false;
     let mut other_engine = first.clone();
     other_engine.engine = "sim".into();
     for (opts, setting, fix) in [
-        (alone, "--alone", "without --alone"),
+        (together, "--together", "without --together"),
         (slow, "--quick", "pass --quick"),
         (other_engine, "--engine", "pass --engine test-driver"),
     ] {

@@ -91,6 +91,10 @@ point repeated --repeat times with derived seeds, and draw a report: goodput, co
 and p99 against the parameter, one line per pool, with min-max bars over repeats; a heatmap per \
 pool for two parameters; and a table of which policy wins in each regime, and by how much.
 
+Each pool runs alone, in turn, on a fresh store (every policy meets the same load: \
+\"which policy?\"); --together runs the pools in one run instead, competing for the same actors \
+(\"who starves whom?\", a different question). The report says which.
+
 Every finished point is saved at once, so an interrupted sweep keeps its work and the same \
 command resumes it. Simulator points run in parallel; threaded points one after another.
 

@@ -31,7 +31,7 @@ pub(crate) struct SweepArgs {
     repeat: u32,
     /// The sweep folder (default: reports/sweep-<scenario>-<param>[-<param>]; rerunning the
     /// same command resumes it). A folder holding another sweep, or this one made with another
-    /// --engine, --alone or --quick, is refused.
+    /// --engine, --together or --quick, is refused.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Write the sweep into an --out folder that holds files but no sweep. Never mixes two
@@ -41,9 +41,13 @@ pub(crate) struct SweepArgs {
     /// Scale every point down (duration and warm-up ÷10, at most 0.5 s).
     #[arg(long)]
     quick: bool,
-    /// Run each pool alone, in turn, on a fresh store (as `compare` does), so every policy
-    /// meets the same load instead of competing with the other pools for the same actors.
+    /// Run all pools together in one run, competing for the same actors (who starves whom).
+    /// Without it each pool runs alone, in turn, on a fresh store, so every policy meets the
+    /// same load: the question "which policy".
     #[arg(long)]
+    together: bool,
+    /// Each pool alone: the default, accepted so older commands still run.
+    #[arg(long, conflicts_with = "together")]
     alone: bool,
     /// Real threads (points one after another), or the simulator (points in parallel).
     #[arg(long, value_enum, default_value_t = EngineArg::Threads)]
@@ -66,10 +70,10 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
          theirs from it); results in {}",
         base.name,
         engine.name(),
-        if args.alone {
-            "each pool alone"
+        if args.together {
+            "pools together, competing"
         } else {
-            "pools together"
+            "each pool alone"
         },
         args.repeat,
         base.seed,
@@ -80,7 +84,7 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
         parallel: engine == EngineKind::Sim,
         progress: true,
         engine: engine.name().to_owned(),
-        alone: args.alone,
+        alone: !args.together,
         quick: args.quick,
         force: args.force,
         stop: Some(stop.clone()),
@@ -89,7 +93,7 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
         progress: false,
         stop: Some(stop),
     };
-    let (quick, alone) = (args.quick, args.alone);
+    let (quick, alone) = (args.quick, !args.together);
     let outcome = run_sweep(&text, &origin, &spec, &options, &|scenario: &Scenario| {
         let scenario = if quick {
             scenario.clone().quick()

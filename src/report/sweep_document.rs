@@ -41,22 +41,29 @@ pub(super) fn sweep_document(
     let finished: usize = data.points.iter().map(|p| p.reps.len()).sum();
     let planned = data.points.len() * m.repeat as usize;
     let mut blocks = vec![Block::Paragraph(format!(
-        "Scenario {} ({}), varying {}. Each point ran {} time{} on the {} engine, with the same derived seeds at every point; {finished} of {planned} runs finished. Figures are medians over the repeats; error bars and ranges span the smallest to the largest repeat.",
+        "Scenario {} ({}), varying {}. Each point ran {} time{} on the {} engine ({}), with the same derived seeds at every point; {finished} of {planned} runs finished. Figures are medians over the repeats; error bars and ranges span the smallest to the largest repeat.",
         m.scenario_name,
         m.origin,
         varied.join("; and "),
         m.repeat,
         if m.repeat == 1 { "" } else { "s" },
         m.engine,
+        m.mode(),
     ))];
     let rows = crate::metrics::sweep::verdict::when_to_use(data);
     blocks.push(Block::Heading(
         1,
         "When to use each policy, measured".into(),
     ));
-    blocks.push(Block::Paragraph(
-        "At each regime swept, the pool (policy) that wins on each figure, with its median and how many times better it is than the runner-up. Pools of one scenario run together and compete for the same actors, so a winner here won against the others' traffic; for each policy alone on the load, sweep with a runner that runs pools in turn (as `retrylab compare` does).".into(),
-    ));
+    blocks.push(Block::Paragraph(format!(
+        "At each regime swept, the pool (policy) that wins on each figure, with its median and how many times better it is than the runner-up. Mode: {}. {}",
+        m.mode(),
+        match m.alone {
+            Some(true) => "Each pool ran alone, in turn, on a fresh store, so every policy met the same load and a winner here is the better policy for that load.",
+            Some(false) => "The pools ran together and competed for the same actors, so a winner here won against the others' traffic (sweep without --together to compare each policy alone).",
+            None => "The folder does not say whether the pools ran alone or together.",
+        }
+    )));
     blocks.push(Block::Table(sweep_tables::when_to_use(&rows)));
     for line in sweep_tables::tally_lines(&rows) {
         blocks.push(Block::Paragraph(line));

@@ -87,7 +87,7 @@ pub enum SweepError {
     )]
     NotASweepFolder(PathBuf),
     /// The output folder holds this sweep, but its points were made with another engine or
-    /// other `--alone`/`--quick` settings; resuming would mix points made differently. Pass
+    /// other `--together`/`--quick` settings; resuming would mix points made differently. Pass
     /// the settings it names, or choose another `--out`.
     #[error(
         "{dir} holds this sweep's points made with {setting} {was}, but this command asks for {now}: {fix}; or choose another --out to start a separate sweep (--force never mixes points made differently)"
@@ -95,7 +95,7 @@ pub enum SweepError {
     SettingsDiffer {
         /// The sweep folder.
         dir: PathBuf,
-        /// Which setting (`--engine`, `--alone`, `--quick`).
+        /// Which setting (`--engine`, `--together`, `--quick`).
         setting: &'static str,
         /// As the folder's points were made.
         was: String,

@@ -29,8 +29,8 @@ pub struct SweepOptions {
     pub progress: bool,
     /// The engine's name, saved in the manifest; a resumed sweep must use the same one.
     pub engine: String,
-    /// Whether `runner` runs each pool alone (`--alone`), saved in the manifest; a resumed
-    /// sweep must match it.
+    /// Whether `runner` runs each pool alone (the default) rather than all pools together
+    /// (`--together`), saved in the manifest; a resumed sweep must match it.
     pub alone: bool,
     /// Whether `runner` scales points down (`--quick`), saved in the manifest; a resumed sweep
     /// must match it.

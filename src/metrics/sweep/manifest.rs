@@ -51,8 +51,9 @@ pub struct SweepManifest {
     pub repeat: u32,
     /// The engine that ran the points (`threads`, `sim`).
     pub engine: String,
-    /// Whether each pool ran alone on a fresh store (`--alone`); `None` in folders written
-    /// before it was recorded.
+    /// Whether each pool ran alone on a fresh store (the default), or all pools together in one
+    /// run, competing for the same actors (`--together`); `None` in folders written before it
+    /// was recorded.
     #[serde(default)]
     pub alone: Option<bool>,
     /// Whether points were scaled down (`--quick`); `None` in folders written before it was
@@ -64,7 +65,7 @@ pub struct SweepManifest {
 /// A setting in which two manifests of one experiment differ: which, as saved, as asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettingDiff {
-    /// The command-line option (`--engine`, `--alone`, `--quick`).
+    /// The command-line option (`--engine`, `--together`, `--quick`).
     pub setting: &'static str,
     /// As the saved points were made (`unrecorded` for an older folder).
     pub was: String,
@@ -75,6 +76,15 @@ pub struct SettingDiff {
 }
 
 impl SweepManifest {
+    /// How the pools ran, in the words the reports use.
+    pub fn mode(&self) -> &'static str {
+        match self.alone {
+            Some(true) => "each pool alone",
+            Some(false) => "pools together, competing",
+            None => "pools alone or together (unrecorded: an older retrylab wrote the folder)",
+        }
+    }
+
     /// True when `other` describes the same experiment: the same scenario text and the same
     /// parameters and values. Repeats may differ (more repeats extend a sweep); how the points
     /// are made is checked by [`SweepManifest::setting_diff`].
@@ -82,7 +92,7 @@ impl SweepManifest {
         self.base_toml == other.base_toml && self.params == other.params
     }
 
-    /// The first setting (engine, `--alone`, `--quick`) in which `asked` differs from this
+    /// The first setting (engine, `--together`, `--quick`) in which `asked` differs from this
     /// saved manifest, if any: points made differently must not be mixed in one sweep. A
     /// setting this manifest did not record counts as different (it cannot be checked).
     pub fn setting_diff(&self, asked: &SweepManifest) -> Option<SettingDiff> {
@@ -113,7 +123,9 @@ impl SweepManifest {
                 },
             })
         };
-        flag("--alone", self.alone, asked.alone)
+        // The flag is `--together`, the opposite of the saved `alone`.
+        let together = |alone: Option<bool>| alone.map(|a| !a);
+        flag("--together", together(self.alone), together(asked.alone))
             .or_else(|| flag("--quick", self.quick, asked.quick))
     }
 }
