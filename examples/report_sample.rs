@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 quick: false,
                 force: false,
                 stop: None,
+                fresh: false,
             },
             &|s| retrylab::engine::run(s, engine, &retrylab::engine::RunOptions::default()),
         )?;
@@ -82,6 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     quick: false,
                     force: false,
                     stop: None,
+                    fresh: false,
                 },
                 &|s| Ok(report_support::drive(s)),
             )?;

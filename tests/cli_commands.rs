@@ -179,10 +179,12 @@ fn run_quick_writes_a_results_folder_that_reads_back() {
 }
 
 #[test]
-fn compare_runs_each_pool_alone_and_prints_one_row_each() {
+fn compare_runs_each_pool_alone_at_rising_writers_and_prints_one_row_each() {
     let two = "name = \"two\"\n[run]\nactors = 1\nduration = \"1s\"\n\
                [[pools]]\nname = \"first\"\nwriters = 2\npolicy = \"immediate\"\n\
-               [[pools]]\nname = \"second\"\nwriters = 2\npolicy = \"immediate\"\n";
+               think = { kind = \"constant\", value = \"200us\" }\n\
+               [[pools]]\nname = \"second\"\nwriters = 2\npolicy = \"immediate\"\n\
+               think = { kind = \"constant\", value = \"200us\" }\n";
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("two.toml");
     std::fs::write(&file, two).unwrap();
@@ -206,12 +208,29 @@ fn compare_runs_each_pool_alone_and_prints_one_row_each() {
         stdout.contains("first") && stdout.contains("second"),
         "{stdout}"
     );
-    let results = Results::load(&folder.join("results.json")).unwrap();
-    assert_eq!(results.pools.len(), 2);
-    assert!(results.integrity.ok);
-    // Alone, each pool commits on its own store: both stores are counted.
-    let committed: u64 = results.pools.iter().map(|p| p.counters.committed).sum();
-    assert!(results.integrity.stored_events >= committed);
+    // The simulator by default, at the quick plan's writer counts, each pool alone.
+    let sweep = std::fs::read_to_string(folder.join("contention/sweep.json")).unwrap();
+    assert!(
+        sweep.contains("\"engine\": \"sim\"") && sweep.contains("\"alone\": true"),
+        "{sweep}"
+    );
+    for writers in [1, 2, 8, 64] {
+        let results = Results::load(&folder.join(format!(
+            "contention/points/writers={writers}/rep-0/results.json"
+        )))
+        .unwrap();
+        assert_eq!(results.pools.len(), 2);
+        assert!(results.pools.iter().all(|p| p.writers == writers));
+        assert!(results.integrity.ok);
+    }
+    // Threads confirm the simulator where the cores allow.
+    let threads =
+        Results::load(&folder.join("confirm-threads/points/writers=2/rep-0/results.json")).unwrap();
+    assert_eq!(threads.engine, "threads");
+    assert!(
+        stdout.contains("the simulator against real threads"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -308,4 +327,73 @@ fn ctrl_c_stops_the_run_and_still_writes_partial_results() {
     let results = Results::load(&folder.join("results.json")).unwrap();
     assert!(results.partial);
     assert!(results.integrity.ok);
+}
+
+#[test]
+fn compare_quick_measures_the_seeds_table_and_report_redraws_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("cmp");
+    let started = std::time::Instant::now();
+    let out = retrylab(&["compare", "--quick", "--out", folder.to_str().unwrap()]);
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Generous against a loaded CI machine; the README quotes the measured time.
+    assert!(elapsed.as_secs() < 60, "compare --quick took {elapsed:?}");
+    for claim in [
+        "Default choice for most apps",
+        "Event replay is expensive",
+        "Many concurrent writers",
+        "Use CurrentVersion for retries",
+    ] {
+        assert!(stdout.contains(claim), "{claim}: {stdout}");
+    }
+    assert!(
+        ["holds", "does not hold here", "not tested by this load"]
+            .iter()
+            .any(|v| stdout.contains(v)),
+        "{stdout}"
+    );
+    let report = folder.join("report");
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    for part in [
+        "When to use each pattern, measured",
+        "The rules",
+        "each pool alone",
+        "The simulator against real threads",
+        "charts/sweep-goodput.png",
+        "charts/sweep-p99.png",
+        "charts/sweep-attempts-per-commit.png",
+    ] {
+        assert!(md.contains(part), "{part}");
+    }
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(html.contains("When to use each pattern, measured"));
+
+    // Redrawn from the folder alone, nothing rerun: the same verdicts.
+    let redrawn = dir.path().join("redrawn");
+    let again = retrylab(&[
+        "report",
+        folder.to_str().unwrap(),
+        "--out",
+        redrawn.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let redrawn_md = std::fs::read_to_string(redrawn.join("report.md")).unwrap();
+    let verdicts = |text: &str| {
+        let start = text.find("| pattern |").unwrap();
+        let end = text[start..].find("\n\n").unwrap();
+        text[start..start + end].to_owned()
+    };
+    assert_eq!(verdicts(&redrawn_md), verdicts(&md));
 }

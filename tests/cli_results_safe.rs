@@ -185,7 +185,23 @@ fn run_and_compare_refuse_any_non_empty_folder_before_running() {
         "empty",
     ]);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
-    assert!(lab.path("empty/results.json").is_file());
+    assert!(lab.path("empty/compare.json").is_file());
+
+    // A comparison is refused like a run's results, and --force replaces it.
+    let again = lab.run(&[
+        "compare",
+        "--scenario",
+        "two.toml",
+        "--quick",
+        "--out",
+        "empty",
+    ]);
+    assert_refused_naming(&again, Path::new("empty"), "compare over a comparison");
+    assert!(
+        stderr(&again).contains("a comparison (compare.json)"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]
@@ -475,7 +491,15 @@ fn interrupted_compare_and_sweep_write_what_they_have_and_exit_130() {
     .unwrap();
     let compare = interrupt(
         &lab,
-        &["compare", "--scenario", "long-two.toml", "--out", "cmp"],
+        &[
+            "compare",
+            "--scenario",
+            "long-two.toml",
+            "--engine",
+            "threads",
+            "--out",
+            "cmp",
+        ],
         Duration::from_millis(500),
     );
     assert_eq!(compare.status.code(), Some(130), "{}", stderr(&compare));
@@ -485,8 +509,8 @@ fn interrupted_compare_and_sweep_write_what_they_have_and_exit_130() {
         stderr(&compare)
     );
     assert!(
-        lab.path("cmp/results.json").is_file(),
-        "partial results kept"
+        lab.path("cmp/compare.json").is_file() && lab.path("cmp/report/index.html").is_file(),
+        "what finished is kept and reported"
     );
 
     let sweep = interrupt(

@@ -22,6 +22,7 @@ fn run(vary: &[&str], out: &std::path::Path) -> sweep::SweepData {
             quick: false,
             force: false,
             stop: None,
+            fresh: false,
         },
         &|s| Ok(report_support::drive(s)),
     )
@@ -45,7 +46,12 @@ fn one_parameter_gives_lines_and_the_when_to_use_table() {
         report::write_report(&ReportInput::Sweep(data), &dir.path().join("report")).unwrap();
     assert_eq!(
         stems(&files),
-        ["sweep-goodput", "sweep-p99", "sweep-conflict-rate"]
+        [
+            "sweep-goodput",
+            "sweep-p99",
+            "sweep-conflict-rate",
+            "sweep-attempts-per-commit"
+        ]
     );
     let md = std::fs::read_to_string(&files.markdown).unwrap();
     let html = std::fs::read_to_string(&files.html).unwrap();
@@ -57,7 +63,7 @@ fn one_parameter_gives_lines_and_the_when_to_use_table() {
         // Under contention, retrying until commit out-commits giving up after two attempts.
         assert!(page.contains("goodput: patient wins"), "tally missing");
     }
-    assert_eq!(html.matches("<img class=\"chart\"").count(), 3);
+    assert_eq!(html.matches("<img class=\"chart\"").count(), 4);
     let csv = std::fs::read_to_string(dir.path().join("report/data/sweep.csv")).unwrap();
     // Header + 3 points x 2 repeats x 2 pools.
     assert_eq!(csv.lines().count(), 1 + 3 * 2 * 2);

@@ -36,6 +36,7 @@ fn threaded_engine_points_are_saved_and_reported() {
             quick: false,
             force: false,
             stop: None,
+            fresh: false,
         },
         &|s| engine::run(s, EngineKind::Threads, &RunOptions::default()),
     )
@@ -53,5 +54,5 @@ fn threaded_engine_points_are_saved_and_reported() {
         &dir.path().join("report"),
     )
     .unwrap();
-    assert_eq!(files.charts.len(), 3);
+    assert_eq!(files.charts.len(), 4, "one chart per metric");
 }

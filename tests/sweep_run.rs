@@ -18,6 +18,7 @@ fn options(out: &std::path::Path, parallel: bool) -> SweepOptions {
         quick: false,
         force: false,
         stop: None,
+        fresh: false,
     }
 }
 

@@ -12,6 +12,7 @@ use retrylab::report::ReportError;
 use retrylab::sweep::SweepError;
 use retrylab::workload::scenario::ScenarioError;
 
+mod compare;
 mod list;
 mod run;
 mod sweep;
@@ -29,8 +30,8 @@ pool's retry policy decides what to do. retrylab reports goodput, conflict rate,
 commit, give-ups and tail latency per policy, and writes a results folder a report can be drawn from.
 
 Examples:
-  retrylab compare --quick                 # every built-in policy on the same load, a few seconds
-  retrylab compare --seed 7                # the full comparison (under a minute), reproducible
+  retrylab compare --quick                 # each pattern alone at 1-64 writers, a few seconds
+  retrylab compare --seed 7                # the full comparison, reproducible
   retrylab run scenarios/hot-actor.toml    # one scenario; prints a table and where results went
   retrylab run scenarios/open-loop.toml --quick --out /tmp/ol
   retrylab sweep scenarios/hot-actor.toml --vary writers=1,2,4,8 --engine sim
@@ -60,19 +61,27 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Compare retry policies side by side on the same load (each policy runs alone, in turn).
+    /// Each retry pattern alone at rising contention: charts, and the seed's table measured.
     #[command(long_about = "\
-Compare retry policies side by side on the same load.
+Each retry pattern alone at rising contention: the seed's question as a contention chart.
 
 Runs each pool of the built-in comparison scenario (or of --scenario FILE) alone, one after \
-another, on a fresh store of the same kind with the same key distribution, and prints one row \
-per policy: goodput, conflict rate, retries per commit, give-ups, rejections, latency \
-percentiles and fairness.
+another, on a fresh store, at 1, 2, 4, 8, 16, 32 and 64 writers per pool (--quick: 1, 2, 8, 64, \
+each run scaled down), on the simulator; then real threads run the same pools at 1, 2 and 4 \
+writers (--quick: 1, 2) to confirm the simulator's figures on this machine. With --engine \
+threads the contention sweep itself runs on threads, with no confirmation.
+
+Prints goodput against writers, the simulator against threads, and the seed document's \
+\"when to use each pattern\" table with a verdict per claim (holds / does not hold here / not \
+tested by this load) computed from the figures by stated rules. Writes one folder \
+(default: reports/compare-seed<seed>-<date-time>) holding both sweeps and a report with the \
+charts (goodput, p99, attempts per commit against writers, one line per pattern); \
+`retrylab report FOLDER` redraws it.
 
 Examples:
   retrylab compare --quick
   retrylab compare --seed 42 --out reports/compare-42
-  retrylab compare --scenario scenarios/hot-actor.toml")]
+  retrylab compare --scenario scenarios/hot-actor.toml --engine threads")]
     Compare(CompareArgs),
     /// Run a scenario file and write its results folder.
     #[command(long_about = "\
@@ -160,9 +169,6 @@ struct RunOpts {
     /// Scale the run down (duration and warm-up ÷10, at most 0.5 s; operation counts ÷10).
     #[arg(long)]
     quick: bool,
-    /// Real threads, or the simulator in virtual time.
-    #[arg(long, value_enum, default_value_t = EngineArg::Threads)]
-    engine: EngineArg,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +178,10 @@ struct CompareArgs {
     scenario: Option<PathBuf>,
     #[command(flatten)]
     opts: RunOpts,
+    /// The engine of the contention sweep: the simulator (then real threads confirm it at a
+    /// few writer counts), or real threads throughout.
+    #[arg(long, value_enum, default_value_t = EngineArg::Sim)]
+    engine: EngineArg,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +190,9 @@ struct RunArgs {
     file: PathBuf,
     #[command(flatten)]
     opts: RunOpts,
+    /// Real threads, or the simulator in virtual time.
+    #[arg(long, value_enum, default_value_t = EngineArg::Threads)]
+    engine: EngineArg,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -263,8 +276,13 @@ fn classify(e: &(dyn std::error::Error + 'static)) -> Option<ExitKind> {
 /// Runs the chosen command.
 pub(crate) fn dispatch(cli: Cli, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
     match cli.command {
-        Command::Compare(args) => run::compare(args.scenario.as_deref(), &args.opts, stop),
-        Command::Run(args) => run::run(&args.file, &args.opts, stop),
+        Command::Compare(args) => compare::compare(
+            args.scenario.as_deref(),
+            &args.opts,
+            args.engine.into(),
+            stop,
+        ),
+        Command::Run(args) => run::run(&args.file, &args.opts, args.engine.into(), stop),
         Command::Sweep(args) => sweep::sweep(&args, stop),
         Command::Report(args) => sweep::redraw(&args),
         Command::Validate { files, engine } => {

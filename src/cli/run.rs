@@ -1,11 +1,10 @@
-//! `retrylab run` and `retrylab compare`.
+//! `retrylab run`, and the results folder it shares with `retrylab compare`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
-use retrylab::engine::sequential::run_each_pool;
 use retrylab::engine::{self, EngineKind, RunOptions, RunOutput};
 use retrylab::metrics::output::{create_default_run_dir, prepare_run_dir, write_run};
 use retrylab::metrics::results::Results;
@@ -14,9 +13,6 @@ use retrylab::workload::scenario::Scenario;
 use super::sweep::print_report;
 use super::table::{format_ns, pool_table};
 use super::{Ended, REPORTS_ROOT, RunOpts};
-
-/// The built-in comparison: the seed's five patterns and the baselines on one contended load.
-const COMPARE_SCENARIO: &str = include_str!("../../scenarios/compare.toml");
 
 /// Applies `--seed` and `--quick`.
 fn prepare(mut scenario: Scenario, opts: &RunOpts) -> Scenario {
@@ -37,15 +33,15 @@ fn options(stop: Arc<AtomicBool>) -> RunOptions {
 }
 
 /// The results folder of a run, made before the run starts.
-struct OutDir {
-    path: PathBuf,
+pub(super) struct OutDir {
+    pub(super) path: PathBuf,
     /// True when this command created it (so an empty one is removed if the run fails).
-    created: bool,
+    pub(super) created: bool,
 }
 
 /// Creates (or checks) the results folder before anything runs, so a folder that is taken, or
 /// that cannot be written, fails now rather than after the run.
-fn out_dir(scenario: &Scenario, opts: &RunOpts) -> anyhow::Result<OutDir> {
+pub(super) fn out_dir(scenario: &Scenario, opts: &RunOpts) -> anyhow::Result<OutDir> {
     match &opts.out {
         Some(path) => {
             let existed = path.exists();
@@ -76,48 +72,18 @@ fn with_out_dir(
 }
 
 /// `retrylab run FILE`.
-pub(crate) fn run(file: &Path, opts: &RunOpts, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
+pub(crate) fn run(
+    file: &Path,
+    opts: &RunOpts,
+    engine: EngineKind,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<()> {
     // The engine's limits are checked with the file's line and field, as `validate --engine`.
-    let scenario = prepare(
-        Scenario::from_file_for(file, EngineKind::from(opts.engine))?,
-        opts,
-    );
-    let engine = EngineKind::from(opts.engine);
+    let scenario = prepare(Scenario::from_file_for(file, engine)?, opts);
     let dir = out_dir(&scenario, opts)?;
     announce(&scenario, engine, &dir.path);
     let out = with_out_dir(&dir, || {
         Ok(engine::run_full(&scenario, engine, &options(stop))?)
-    })?;
-    finish(&out, &dir.path)
-}
-
-/// `retrylab compare [--scenario FILE]`.
-pub(crate) fn compare(
-    file: Option<&Path>,
-    opts: &RunOpts,
-    stop: Arc<AtomicBool>,
-) -> anyhow::Result<()> {
-    let scenario = match file {
-        Some(path) => Scenario::from_file(path)?,
-        None => Scenario::from_toml(COMPARE_SCENARIO, "<built-in compare scenario>")?,
-    };
-    let scenario = prepare(scenario, opts);
-    let engine = EngineKind::from(opts.engine);
-    let dir = out_dir(&scenario, opts)?;
-    announce(&scenario, engine, &dir.path);
-    eprintln!(
-        "each of the {} pools runs alone, in turn, on a fresh store",
-        scenario.pools.len()
-    );
-    let out = with_out_dir(&dir, || {
-        Ok(run_each_pool(&scenario, engine, &options(stop), |p| {
-            eprintln!(
-                "  {:<28} {:>12.0} commits/s   p99 {}",
-                p.name,
-                p.goodput_ops_s,
-                format_ns(p.op_latency.p99)
-            );
-        })?)
     })?;
     finish(&out, &dir.path)
 }

@@ -88,6 +88,7 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
         quick: args.quick,
         force: args.force,
         stop: Some(stop.clone()),
+        fresh: false,
     };
     let run_options = RunOptions {
         progress: false,

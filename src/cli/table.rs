@@ -1,6 +1,7 @@
-//! The terminal table of a run: one row per pool.
+//! Tables on the terminal: a run's, one row per pool, and any report table.
 
 use retrylab::metrics::results::Results;
+use retrylab::report::table::Table;
 
 /// A duration in ns with a readable unit: the results schema's one duration formatter.
 pub(crate) fn format_ns(ns: u64) -> String {
@@ -52,40 +53,57 @@ pub(crate) fn pool_table(r: &Results) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            rows.iter()
-                .map(|row| row[c].chars().count())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<&str>| {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                // Names left-aligned, figures right-aligned.
-                if c < 2 {
-                    format!("{cell:<w$}", w = widths[c])
-                } else {
-                    format!("{cell:>w$}", w = widths[c])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let mut out = line(header.to_vec());
-    out.push('\n');
-    out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-    for row in &rows {
-        out.push('\n');
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+    let mut out = render(&header, &rows, 2);
     out.push_str(
         "\nconflicts = conflicts ÷ attempts; latency = committed operations from their intended \
          start; fairness = Jain's index over writers' commits (1 = equal)",
     );
     out
+}
+
+/// `header` and `rows` as aligned text under a rule: the first `left` columns (names)
+/// left-aligned, the others (figures) right-aligned.
+pub(crate) fn render(header: &[String], rows: &[Vec<String>], left: usize) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .filter_map(|row| row.get(c))
+                .map(|cell| cell.chars().count())
+                .chain([header[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, &w))| {
+                let pad = " ".repeat(w.saturating_sub(cell.chars().count()));
+                if c < left {
+                    format!("{cell}{pad}")
+                } else {
+                    format!("{pad}{cell}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    let mut out = line(header);
+    out.push('\n');
+    out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)));
+    for row in rows {
+        out.push('\n');
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// A report table as text (see [`render`]).
+pub(crate) fn report_table(t: &Table, left: usize) -> String {
+    render(&t.header, &t.rows, left)
 }

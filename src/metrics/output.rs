@@ -271,6 +271,8 @@ pub fn folder_contents(dir: &Path) -> Result<Option<String>, OutputError> {
     }
     let holds = if dir.join("results.json").exists() {
         "a run's results (results.json)".to_owned()
+    } else if dir.join("compare.json").exists() {
+        "a comparison (compare.json)".to_owned()
     } else if dir.join("sweep.json").exists() {
         "a sweep (sweep.json)".to_owned()
     } else if dir.join("index.html").exists() {

@@ -55,6 +55,7 @@ fn show(metric: Metric, v: f64) -> String {
         Metric::Goodput => fmt_si(v),
         Metric::P99 => fmt_ns(v),
         Metric::ConflictRate => fmt_pct(v),
+        Metric::AttemptsPerCommit => super::style::fmt_sig(v),
     }
 }
 
@@ -75,11 +76,7 @@ impl Heatmap<'_> {
 
 impl Chart for Heatmap<'_> {
     fn file_stem(&self) -> String {
-        let metric = match self.metric {
-            Metric::Goodput => "goodput",
-            Metric::P99 => "p99",
-            Metric::ConflictRate => "conflict-rate",
-        };
+        let metric = self.metric.slug();
         let pool: String = self
             .pool
             .chars()

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{ReportError, ReportFiles, ReportInput, load, write_report};
+use crate::metrics::sweep::compare::{COMPARE_FILE, load_compare};
 use crate::metrics::sweep::manifest::MANIFEST_FILE;
 
 /// Where [`redraw`] writes when no output folder is given: `report/` inside a folder, or next
@@ -16,10 +17,14 @@ pub fn default_output(path: &Path) -> PathBuf {
     }
 }
 
-/// Reads what `path` holds (a `results.json`, a run folder, a folder of runs, or a sweep
-/// folder with its `sweep.json`) into a report input.
+/// Reads what `path` holds (a `results.json`, a run folder, a folder of runs, a sweep folder
+/// with its `sweep.json`, or a comparison folder with its `compare.json`) into a report input.
 pub fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
-    if path.is_file() && path.file_name().is_some_and(|n| n == MANIFEST_FILE) {
+    if path.is_file()
+        && path
+            .file_name()
+            .is_some_and(|n| n == MANIFEST_FILE || n == COMPARE_FILE)
+    {
         return read_input(path.parent().unwrap_or(Path::new(".")));
     }
     if path.is_file() {
@@ -30,6 +35,13 @@ pub fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
             path: path.to_owned(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
         });
+    }
+    if path.join(COMPARE_FILE).is_file() {
+        let data = load_compare(path).map_err(|e| ReportError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        return Ok(ReportInput::Compare(Box::new(data)));
     }
     if path.join(MANIFEST_FILE).is_file() {
         let data = crate::metrics::sweep::manifest::load(path).map_err(|e| ReportError::Parse {

@@ -16,11 +16,14 @@
 //! machine without fonts.
 //!
 //! The blocks of a run report are put together in `run_document.rs`, those of a sweep report in
-//! `sweep_document.rs`; `input.rs` reads saved results back for [`redraw`].
+//! `sweep_document.rs`, those of a comparison in `compare_document.rs`; `input.rs` reads saved
+//! results back for [`redraw`].
 
 pub mod attempts;
 pub mod bars;
 pub mod chart;
+mod compare_document;
+pub mod compare_tables;
 pub mod csv;
 pub mod document;
 mod error;
@@ -48,7 +51,9 @@ pub use error::ReportError;
 pub use input::{default_output, read_input, redraw};
 
 use crate::metrics::results::Results;
+use crate::metrics::sweep::compare::CompareData;
 use crate::metrics::sweep::manifest::SweepData;
+use compare_document::compare_document;
 use document::Block;
 use palette::Palette;
 use run_document::runs_document;
@@ -61,6 +66,9 @@ pub enum ReportInput {
     Runs(Vec<Results>),
     /// A sweep: charts against the varied parameters and the "when to use" table.
     Sweep(SweepData),
+    /// A comparison (`retrylab compare`): contention charts, the seed's table measured, and the
+    /// simulator against the threaded engine (boxed: it holds two sweeps).
+    Compare(Box<CompareData>),
 }
 
 /// The files a report wrote.
@@ -102,6 +110,7 @@ pub fn write_report(input: &ReportInput, dir: &Path) -> Result<ReportFiles, Repo
     let (title, blocks, palette, data) = match input {
         ReportInput::Runs(runs) => runs_document(runs, &charts_dir, &data_dir)?,
         ReportInput::Sweep(data) => sweep_document(data, &charts_dir, &data_dir)?,
+        ReportInput::Compare(data) => compare_document(data, &charts_dir, &data_dir)?,
     };
     let charts: Vec<RenderedChart> = blocks
         .iter()

@@ -8,11 +8,14 @@ use super::chart::{Chart, ChartError, fail};
 use super::palette::Palette;
 use super::style::{
     DESC_SIZE, LABEL_SIZE, LegendEntry, TimeUnit, fmt_si, notice, pool_label, prefers_log, shorten,
-    text, thin, titled, with_legend, x_ticks,
+    text, thin, titled, with_legend, x_ticks, y_ticks,
 };
 use crate::metrics::sweep::manifest::SweepData;
 use crate::metrics::sweep::stats::{PoolStats, Spread, point_stats};
 use crate::metrics::sweep::verdict::Metric;
+
+/// The spread (largest ÷ smallest) from which a figure is drawn on a log y axis.
+const LOG_Y_SPAN: f64 = 20.0;
 
 /// One metric against a one-parameter sweep.
 #[derive(Debug)]
@@ -77,24 +80,18 @@ fn axis(data: &SweepData) -> Axis {
 
 impl Chart for SweepLines<'_> {
     fn file_stem(&self) -> String {
-        format!(
-            "sweep-{}",
-            match self.metric {
-                Metric::Goodput => "goodput",
-                Metric::P99 => "p99",
-                Metric::ConflictRate => "conflict-rate",
-            }
-        )
+        format!("sweep-{}", self.metric.slug())
     }
 
     fn title(&self) -> String {
         let m = &self.data.manifest;
         format!(
-            "{} against {} — {}, {} engine, median of {} repeat{} (bars: min–max)",
+            "{} against {} — {}, {} engine, {}, median of {} repeat{} (bars: min–max)",
             self.metric.name(),
             m.params.first().map_or("?", |p| p.name.as_str()),
             m.scenario_name,
             m.engine,
+            m.mode(),
             m.repeat,
             if m.repeat == 1 { "" } else { "s" }
         )
@@ -133,9 +130,10 @@ impl Chart for SweepLines<'_> {
             1.0
         };
         let y_desc = match self.metric {
-            Metric::Goodput => "goodput (committed ops/s)".to_owned(),
+            Metric::Goodput => "goodput (commits/s)".to_owned(),
             Metric::P99 => format!("p99 latency of committed ops ({})", unit.symbol),
             Metric::ConflictRate => "conflict rate (conflicts / attempts, %)".to_owned(),
+            Metric::AttemptsPerCommit => "attempts per commit (attempts / commits)".to_owned(),
         };
         let entries: Vec<LegendEntry> = pools
             .iter()
@@ -152,6 +150,17 @@ impl Chart for SweepLines<'_> {
             .iter()
             .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
         let y_hi = (peak / y_div * 1.1).max(f64::MIN_POSITIVE);
+        // Figures that span orders of magnitude (goodput from 1 to 64 writers, a p99 that grows
+        // from microseconds to tens of milliseconds) go on a log axis, so the low end stays
+        // readable; anything at or below 0 cannot, and keeps the linear one.
+        let floor = all.iter().copied().fold(f64::MAX, f64::min) / y_div;
+        let y_log = floor > 0.0 && y_hi / floor >= LOG_Y_SPAN;
+        let y_lo = if y_log { floor / 1.3 } else { 0.0 };
+        let y_desc = if y_log {
+            format!("{y_desc}, log")
+        } else {
+            y_desc
+        };
         let series = |chart_pools: &[(String, String)]| -> Vec<(String, Vec<(f64, Spread)>)> {
             chart_pools
                 .iter()
@@ -193,13 +202,18 @@ impl Chart for SweepLines<'_> {
             .map(|(x, l)| (*x, shorten(l, 10)))
             .collect();
         let ticks = thin(ticks, 12);
+        let (x_left, x_right) = if ax.log {
+            (x_lo / 1.3, x_hi * 1.3)
+        } else {
+            (x_lo - pad, x_hi + pad)
+        };
         macro_rules! draw_on {
             ($chart:expr) => {{
                 let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                        // Major grid lines only: the minor ones add noise (and PNG bytes), not readability.
-                        .light_line_style(TRANSPARENT)
+                let mut mesh = chart.configure_mesh();
+                mesh
+                    // Major grid lines only: the minor ones add noise (and PNG bytes), not readability.
+                    .light_line_style(TRANSPARENT)
                     // Ticks go exactly on the swept values (drawn below).
                     .disable_x_mesh()
                     .x_labels(0)
@@ -209,10 +223,27 @@ impl Chart for SweepLines<'_> {
                     .x_desc(ax.desc.as_str())
                     .y_desc(y_desc.as_str())
                     .axis_desc_style(text(DESC_SIZE))
-                    .label_style(text(LABEL_SIZE))
-                    .draw()
-                    .map_err(fail)?;
-                x_ticks(&chart, &area, &ticks, (0.0, y_hi))?;
+                    .label_style(text(LABEL_SIZE));
+                if y_log {
+                    // Plotters crowds a log axis's labels at the top: 1-2-5 ticks are drawn below.
+                    mesh.disable_y_mesh().y_labels(0).y_label_formatter(&|_| String::new());
+                }
+                mesh.draw().map_err(fail)?;
+                x_ticks(&chart, &area, &ticks, (y_lo, y_hi))?;
+                if y_log {
+                    let grid = RGBColor(0xCC, 0xCC, 0xCC);
+                    let y_marks = one_two_five(y_lo, y_hi);
+                    for (y, _) in &y_marks {
+                        chart
+                            .plotting_area()
+                            .draw(&PathElement::new(
+                                vec![(x_left, *y), (x_right, *y)],
+                                grid,
+                            ))
+                            .map_err(fail)?;
+                    }
+                    y_ticks(&chart, &area, &y_marks, x_left)?;
+                }
                 for (name, pts) in &lines {
                     let color = palette.color(name);
                     chart
@@ -251,25 +282,74 @@ impl Chart for SweepLines<'_> {
                 }
             }};
         }
-        if ax.log {
-            let chart = ChartBuilder::on(&area)
-                .margin(12)
+        let builder = || {
+            let mut b = ChartBuilder::on(&area);
+            b.margin(12)
                 .margin_right(30)
                 .x_label_area_size(50)
-                .y_label_area_size(80)
-                .build_cartesian_2d((x_lo / 1.3..x_hi * 1.3).log_scale(), 0.0..y_hi)
-                .map_err(fail)?;
-            draw_on!(chart);
-        } else {
-            let chart = ChartBuilder::on(&area)
-                .margin(12)
-                .margin_right(30)
-                .x_label_area_size(50)
-                .y_label_area_size(80)
-                .build_cartesian_2d(x_lo - pad..x_hi + pad, 0.0..y_hi)
-                .map_err(fail)?;
-            draw_on!(chart);
+                .y_label_area_size(80);
+            b
+        };
+        let x_log = (x_left..x_right).log_scale();
+        let x_lin = x_left..x_right;
+        let y_log_range = (y_lo..y_hi).log_scale();
+        match (ax.log, y_log) {
+            (true, true) => draw_on!(
+                builder()
+                    .build_cartesian_2d(x_log, y_log_range)
+                    .map_err(fail)?
+            ),
+            (true, false) => draw_on!(
+                builder()
+                    .build_cartesian_2d(x_log, y_lo..y_hi)
+                    .map_err(fail)?
+            ),
+            (false, true) => draw_on!(
+                builder()
+                    .build_cartesian_2d(x_lin, y_log_range)
+                    .map_err(fail)?
+            ),
+            (false, false) => draw_on!(
+                builder()
+                    .build_cartesian_2d(x_lin, y_lo..y_hi)
+                    .map_err(fail)?
+            ),
         }
         Ok(())
+    }
+}
+
+/// Ticks at 1, 2 and 5 times the powers of ten between `lo` and `hi` (both above 0), labelled.
+fn one_two_five(lo: f64, hi: f64) -> Vec<(f64, String)> {
+    let mut ticks = Vec::new();
+    let mut decade = 10f64.powf(lo.log10().floor());
+    // At most 40 decades: bounded whatever the figures.
+    for _ in 0..40 {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * decade;
+            if v >= lo && v <= hi {
+                ticks.push((v, fmt_si(v)));
+            }
+        }
+        decade *= 10.0;
+        if decade > hi {
+            break;
+        }
+    }
+    ticks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_two_five;
+
+    #[test]
+    fn log_ticks_are_one_two_five_within_the_range() {
+        let values: Vec<f64> = one_two_five(1_500.0, 110_000.0)
+            .iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(values, [2e3, 5e3, 1e4, 2e4, 5e4, 1e5]);
+        assert!(one_two_five(3.0, 4.0).is_empty());
     }
 }

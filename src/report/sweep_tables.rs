@@ -12,6 +12,7 @@ fn show(metric: Metric, v: f64) -> String {
         Metric::Goodput => format!("{} ops/s", fmt_si(v)),
         Metric::P99 => fmt_ns(v),
         Metric::ConflictRate => fmt_pct(v),
+        Metric::AttemptsPerCommit => format!("{} attempts", super::style::fmt_sig(v)),
     }
 }
 
@@ -38,6 +39,7 @@ pub fn when_to_use(rows: &[RegimeRow]) -> Table {
         "best goodput (× runner-up)",
         "best p99 (× runner-up)",
         "fewest conflicts (× runner-up)",
+        "fewest attempts per commit (× runner-up)",
     ]);
     for row in rows {
         let mut cells = vec![row.point.clone()];
@@ -137,6 +139,7 @@ pub fn csv(data: &SweepData) -> String {
             "max_ns",
             "given_up",
             "rejected",
+            "attempts_per_commit",
         ]
         .map(str::to_owned),
     );
@@ -163,6 +166,8 @@ pub fn csv(data: &SweepData) -> String {
                     p.op_latency.max.to_string(),
                     p.counters.give_ups().to_string(),
                     p.counters.rejections().to_string(),
+                    crate::metrics::sweep::stats::attempts_per_commit(p)
+                        .map_or_else(String::new, |a| a.to_string()),
                 ]);
                 text.push_str(&row.join(","));
                 text.push('\n');
@@ -180,6 +185,7 @@ pub fn best_points(data: &SweepData) -> Table {
         "highest goodput at (× its worst point)",
         "lowest p99 at (× its worst point)",
         "fewest conflicts at (× its worst point)",
+        "fewest attempts per commit at (× its worst point)",
     ]);
     let per_point: Vec<(String, Vec<crate::metrics::sweep::stats::PoolStats>)> = data
         .points

@@ -12,8 +12,9 @@
 //! they finish ([`manifest`], with the analysis in `metrics::sweep`, beside the results schema),
 //! so an interrupted sweep resumes where it stopped.
 //! [`verdict::when_to_use`] turns a sweep into the seed's "when to use each pattern" table,
-//! measured.
+//! measured. `retrylab compare` is a built-in sweep over `writers` ([`compare`]).
 
+pub mod compare;
 mod error;
 pub mod param;
 pub mod runner;

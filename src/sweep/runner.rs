@@ -40,6 +40,10 @@ pub struct SweepOptions {
     pub force: bool,
     /// Set to stop starting new points (Ctrl-C); finished ones stay saved.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Run every point now, never resuming: a sweep saved in the folder (this one or another)
+    /// is replaced point by point. For a measurement made in one go, such as a comparison
+    /// written with `--force` over an older one.
+    pub fresh: bool,
 }
 
 /// What a sweep did.
@@ -106,7 +110,11 @@ where
         quick: Some(options.quick),
     };
     let out = &options.out;
-    prepare_folder(out, &manifest, options.force)?;
+    if options.fresh {
+        std::fs::create_dir_all(out).map_err(io(out))?;
+    } else {
+        prepare_folder(out, &manifest, options.force)?;
+    }
     // The longest point folder is made now, so a name the disk refuses fails before any run.
     if let Some((_, label, _)) = points.iter().max_by_key(|(_, label, _)| label.len()) {
         let dir = rep_dir(out, label, 0);
@@ -126,7 +134,15 @@ where
     for (i, (_, label, scenario)) in points.iter().enumerate() {
         for rep in 0..spec.repeat {
             let dir = rep_dir(out, label, rep);
-            if let Some(done) = read_rep(&dir)? {
+            if options.fresh {
+                // A result saved by an earlier sweep must not stand in for this one's.
+                match std::fs::remove_file(dir.join("results.json")) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(io(&dir)(e));
+                    }
+                    _ => {}
+                }
+            } else if let Some(done) = read_rep(&dir)? {
                 finished[i][rep as usize] = Some(done);
                 continue;
             }

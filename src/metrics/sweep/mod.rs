@@ -2,8 +2,13 @@
 //! results file per point and repeat), the figures over repeats, and the measured "when to use
 //! each pattern" verdicts. It lives beside the results schema, not with the runner, so a
 //! report reads a sweep without depending on any engine (the runner is `crate::sweep`).
+//! A comparison (`retrylab compare`) is two such sweeps over `writers` ([`compare`]): its
+//! verdicts on the seed's table are in [`patterns`], its engine check in [`confirmation`].
 
+pub mod compare;
+pub mod confirmation;
 pub mod manifest;
+pub mod patterns;
 pub mod stats;
 pub mod values;
 pub mod verdict;

@@ -52,6 +52,14 @@ pub struct PoolStats {
     /// p99 latency of committed operations (ns), over the repeats that committed anything;
     /// `None` when none did: a pool with no commits has no latency, and so never wins on it.
     pub p99_ns: Option<Spread>,
+    /// Attempts ÷ commits: what one commit cost the store, first try and retries (of operations
+    /// that later gave up too); over the repeats that committed anything, so `None` when none did.
+    pub attempts_per_commit: Option<Spread>,
+}
+
+/// Attempts ÷ commits of one pool's run; `None` without commits (nothing to divide by).
+pub fn attempts_per_commit(p: &crate::metrics::results::PoolResult) -> Option<f64> {
+    (p.counters.committed > 0).then(|| p.counters.attempts as f64 / p.counters.committed as f64)
 }
 
 /// Per-pool figures of `point` over its repeats, pools in order of first appearance.
@@ -86,6 +94,7 @@ pub fn point_stats(point: &PointData) -> Vec<PoolStats> {
                         p.op_latency.p99 as f64
                     }
                 }),
+                attempts_per_commit: of(&|p| attempts_per_commit(p).unwrap_or(f64::NAN)),
                 name,
                 policy,
             })

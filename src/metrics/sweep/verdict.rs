@@ -1,5 +1,6 @@
 //! "When to use each pattern", measured: at every point of a sweep, which policy wins on
-//! goodput, on p99 latency and on conflict rate, and by how much over the runner-up.
+//! goodput, on p99 latency, on conflict rate and on attempts per commit, and by how much over
+//! the runner-up.
 
 use super::manifest::SweepData;
 use super::stats::{PoolStats, Spread, point_stats};
@@ -13,11 +14,18 @@ pub enum Metric {
     P99,
     /// Conflicts ÷ attempts: lower wins.
     ConflictRate,
+    /// Attempts ÷ commits, what a commit cost the store: lower wins.
+    AttemptsPerCommit,
 }
 
 impl Metric {
     /// Every metric, in table order.
-    pub const ALL: [Metric; 3] = [Metric::Goodput, Metric::P99, Metric::ConflictRate];
+    pub const ALL: [Metric; 4] = [
+        Metric::Goodput,
+        Metric::P99,
+        Metric::ConflictRate,
+        Metric::AttemptsPerCommit,
+    ];
 
     /// The column heading.
     pub fn name(self) -> &'static str {
@@ -25,6 +33,17 @@ impl Metric {
             Metric::Goodput => "goodput",
             Metric::P99 => "p99 latency",
             Metric::ConflictRate => "conflict rate",
+            Metric::AttemptsPerCommit => "attempts per commit",
+        }
+    }
+
+    /// A short name for files and CSV columns (`conflict-rate`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Metric::Goodput => "goodput",
+            Metric::P99 => "p99",
+            Metric::ConflictRate => "conflict-rate",
+            Metric::AttemptsPerCommit => "attempts-per-commit",
         }
     }
 
@@ -38,6 +57,7 @@ impl Metric {
             Metric::Goodput => Some(s.goodput),
             Metric::P99 => s.p99_ns,
             Metric::ConflictRate => Some(s.conflict_rate),
+            Metric::AttemptsPerCommit => s.attempts_per_commit,
         }
     }
 }
