@@ -76,6 +76,12 @@ pub(crate) fn compare(
             stop: Some(stop),
         },
     )
+    .inspect_err(|_| {
+        // Made by this command a moment ago, so all it holds is this comparison's start.
+        if dir.created {
+            let _ = std::fs::remove_dir_all(&dir.path);
+        }
+    })
     .with_context(|| format!("comparing into {}", dir.path.display()))?;
     print_tables(&outcome.data);
     let files = retrylab::report::write_report(

@@ -115,10 +115,11 @@ Examples:
   retrylab sweep scenarios/hot-actor.toml --vary writers=1,2,4,8,16 --engine sim --repeat 3
   retrylab sweep scenarios/hot-actor.toml --vary base_delay=1us..64us x4 --vary cap=100us,1ms,10ms --engine sim")]
     Sweep(sweep::SweepArgs),
-    /// Redraw the report of saved results (a run or a sweep) without rerunning.
+    /// Redraw the report of saved results (a run, a sweep or a comparison) without rerunning.
     #[command(long_about = "\
 Redraw the charts, HTML page and Markdown report from saved results: a results.json, a run \
-folder, a folder of run folders (one section each), or a sweep folder. Nothing is rerun.
+folder, a folder of run folders (one section each), a sweep folder, or a comparison folder \
+(`retrylab compare`'s). Nothing is rerun.
 
 Examples:
   retrylab report reports/compare-seed42-20261130-180637

@@ -135,7 +135,8 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
 /// The arguments of `retrylab report`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ReportArgs {
-    /// A results.json, a run folder, a folder of run folders, or a sweep folder.
+    /// A results.json, a run folder, a folder of run folders, a sweep folder, or a comparison
+    /// folder.
     path: PathBuf,
     /// Where to write the report, a new or empty folder (default: PATH/report for a folder,
     /// or a `report` folder next to a results.json; an earlier report there is redrawn).
