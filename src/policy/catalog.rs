@@ -116,8 +116,8 @@ pub(crate) const KINDS: &[KindInfo] = &[
             ),
             p(
                 "refresh",
-                "\"from_conflict\"",
-                "from_conflict | reread | rebuild",
+                "\"reread\"",
+                "before a retry: reread (read the version, decide again) | from_conflict (read only the events the conflict says were missed, fold, decide again) | rebuild (read every event from version 1, fold, decide again) | blind (append at conflict.current + 1 at once: no read, no decision; correct only for commutative events)",
             ),
             p("on_error", "\"fail\"", "non-conflict errors: fail | retry"),
             p(

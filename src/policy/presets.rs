@@ -43,9 +43,16 @@ pub(crate) const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "immediate",
-        description: "retry at once from the conflict's version, up to 100 retries (the naive loop)",
+        description: "retry at once (re-read, decide again, append), up to 100 retries: the naive loop",
         toml: r#"backoff = { kind = "immediate" }
 max_retries = 100"#,
+    },
+    Preset {
+        name: "immediate-blind",
+        description: "the seed's \"use CurrentVersion for retries\" taken literally: append the same event at conflict.current + 1 at once, no re-read, no new decision, up to 100 retries; correct only for commutative events",
+        toml: r#"backoff = { kind = "immediate" }
+max_retries = 100
+refresh = "blind""#,
     },
     Preset {
         name: "constant",
