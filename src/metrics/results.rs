@@ -383,4 +383,8 @@ pub struct SimStats {
     /// Virtual time at which the last event was processed, ns from the start (in-flight
     /// operations drain past the end of the run).
     pub virtual_end_ns: Nanos,
+    /// Virtual time appends spent waiting for their stream, summed over appends: a stream
+    /// takes one append at a time (`[sim.store_cost]`). Absent in files written before it.
+    #[serde(default)]
+    pub append_stream_wait_ns: u64,
 }

@@ -310,6 +310,11 @@ impl Writer {
         self.phase = Phase::Idle;
     }
 
+    /// The attempt in progress (1 for the first) of the operation in progress.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
     /// True between an operation's [`Writer::begin`] and its [`Action::Done`].
     pub fn in_operation(&self) -> bool {
         self.phase != Phase::Idle
