@@ -2,6 +2,11 @@
 //! defaults of widely used retry libraries, budgets and contention managers. Each is written as
 //! the TOML a user would put in a scenario, so presets exercise the same parser.
 //!
+//! `base` is always the first delay (`base·2^(n-1)` at retry n): AWS's formula,
+//! `min(cap, base·2^attempt)`, counts from 1 at the first wait, so its first delay is twice its
+//! base (the AWS presets below are written in retrylab's terms). `backoff = { kind = "none" }`
+//! never retries; what AWS's backoff study calls "no backoff" (retry at once) is `immediate`.
+//!
 //! Library defaults marked *seconds-scale* are meant for remote services; against an in-memory
 //! store (appends well under a microsecond) they mostly measure waiting. The `-us` variants and
 //! the gate presets scale delays to microseconds.
