@@ -3,6 +3,10 @@
 //! Each run is deterministic, so the attempts of one run are counted once and handed to
 //! criterion as the throughput unit: the `thrpt` line reads as simulated attempts per second.
 //! Target: at least 5 million per second.
+//!
+//! The `-old-model` case is the model before store costs and re-deciding retries (blind
+//! retries, store work free): a baseline in the same run for what the honest model costs the
+//! simulator per attempt (a re-read call per retry, and a store-work event per call).
 
 // `criterion_group!` generates a public function without docs.
 #![allow(missing_docs)]
@@ -13,8 +17,13 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use retrylab::engine::{self, EngineKind, RunOptions};
 use retrylab::workload::scenario::Scenario;
+use retrylab::workload::store_cost::StoreCost;
 
 fn scenario(name: &str, latency: &str, actors: u64) -> Scenario {
+    with_policy(name, latency, actors, "immediate")
+}
+
+fn with_policy(name: &str, latency: &str, actors: u64, policy: &str) -> Scenario {
     let text = format!(
         r#"
 name = "{name}"
@@ -26,16 +35,35 @@ duration = "20ms"
 [[pools]]
 name = "p"
 writers = 100
-policy = "immediate"
+policy = "{policy}"
 "#
     );
     Scenario::from_toml(&text, "bench").expect("bench scenario parses")
+}
+
+/// Blind retries against a store whose work is free: set past the parser, which refuses a
+/// free append in a scenario file.
+fn old_model(name: &str, latency: &str, actors: u64) -> Scenario {
+    let mut s = with_policy(name, latency, actors, "immediate-blind");
+    let zero = retrylab::units::Duration(0);
+    s.sim.store_cost = StoreCost {
+        read: zero,
+        append: zero,
+        scan: zero,
+        scan_per_event: zero,
+    };
+    s
 }
 
 fn attempts_per_second(c: &mut Criterion) {
     let cases = [
         scenario(
             "constant-latency-10-actors",
+            r#"{ kind = "constant", value = "10us" }"#,
+            10,
+        ),
+        old_model(
+            "constant-latency-10-actors-old-model",
             r#"{ kind = "constant", value = "10us" }"#,
             10,
         ),

@@ -151,8 +151,15 @@ duration = "200ms"
 [[pools]]
 name = "watched"
 writers = 32
-policy = "monitored"
 keys = { kind = "hotspot", hot_fraction = 0.02, op_fraction = 0.9 }
+# The `monitored` preset retrying blind: after a backoff it attempts a version learnt before
+# the wait, the stale attempts the seed's monitor alerts on.
+[pools.policy]
+backoff = { kind = "exponential", base = "10us", multiplier = 2.0, cap = "10ms" }
+jitter = { kind = "full" }
+max_retries = 10
+monitor = { stale_threshold = 5, top_k = 10 }
+refresh = "blind"
 "#,
         "test",
     )
@@ -209,8 +216,15 @@ duration = "100ms"
 [[pools]]
 name = "watched"
 writers = 32
-policy = "monitored"
 keys = { kind = "hotspot", hot_fraction = 0.02, op_fraction = 0.9 }
+# The `monitored` preset retrying blind: after a backoff it attempts a version learnt before
+# the wait, the stale attempts the seed's monitor alerts on.
+[pools.policy]
+backoff = { kind = "exponential", base = "10us", multiplier = 2.0, cap = "10ms" }
+jitter = { kind = "full" }
+max_retries = 10
+monitor = { stale_threshold = 5, top_k = 10 }
+refresh = "blind"
 "#,
     )
     .unwrap();

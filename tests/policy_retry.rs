@@ -123,7 +123,7 @@ fn no_retry_fails_fast_and_non_conflict_errors_follow_their_rule() {
     assert!(matches!(
         default_rule.on_error(&info(1, 0), &SaveError::Conflict(conflict()), &mut rng),
         Decision::Retry {
-            refresh: Refresh::FromConflict,
+            refresh: Refresh::Reread,
             ..
         }
     ));

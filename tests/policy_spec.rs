@@ -183,7 +183,7 @@ const BAD_SPECS: &[(&str, &[&str])] = &[
     ),
     (
         "refresh = \"sometimes\"",
-        &["sometimes", "from_conflict", "reread", "rebuild"],
+        &["sometimes", "reread", "from_conflict", "rebuild", "blind"],
     ),
     ("retries = 3", &["retries", "max_retries"]),
     (

@@ -127,14 +127,13 @@ think = { kind = "constant", value = "30m" }
     );
 }
 
-/// Retries that take no virtual time at all (no store cost, no think, no delay, and an
-/// operation count instead of a duration) would freeze the simulated clock: refused with the
-/// fix named, not a hang.
+/// A run with no duration whose operation can never finish (every append fails, the policy
+/// retries without limit) would simulate for ever: refused with the fix named, not a hang.
 #[test]
-fn a_retry_loop_where_no_virtual_time_passes_is_refused() {
+fn an_endless_retry_loop_in_a_run_without_a_duration_is_refused() {
     let s = scenario(
         r#"
-name = "stall"
+name = "endless"
 [store]
 fault_probability = 1.0
 [run]
@@ -144,16 +143,48 @@ name = "p"
 writers = 1
 operations = 1
 [pools.policy]
-backoff = { kind = "none" }
-refresh = "from_conflict"
+backoff = { kind = "immediate" }
 on_error = "retry"
 "#,
     );
     let started = Instant::now();
     match engine::run(&s, EngineKind::Sim, &RunOptions::default()) {
         Err(EngineError::Unsupported(msg)) => {
+            assert!(msg.contains("without finishing"), "{msg}");
+            assert!(
+                msg.contains("max_retries") && msg.contains("run.duration"),
+                "names the fix: {msg}"
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+/// Operations that take no virtual time at all (reads charged nothing, no think, no latency)
+/// would freeze the simulated clock: refused with the fix named, not a hang.
+#[test]
+fn operations_where_no_virtual_time_passes_are_refused() {
+    let s = scenario(
+        r#"
+name = "stall"
+[sim.store_cost]
+read = "0"
+[run]
+actors = 10
+[[pools]]
+name = "p"
+writers = 1
+operations = 2000000
+policy = "no-retry"
+mix = { read_latest = 1.0 }
+"#,
+    );
+    let started = Instant::now();
+    match engine::run(&s, EngineKind::Sim, &RunOptions::default()) {
+        Err(EngineError::Unsupported(msg)) => {
             assert!(msg.contains("virtual time"), "{msg}");
-            assert!(msg.contains("store.latency"), "names the fix: {msg}");
+            assert!(msg.contains("store_cost"), "names the fix: {msg}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }

@@ -2,6 +2,7 @@
 
 use retrylab::policy::{policy_kinds, preset_list};
 use retrylab::store::StoreKind;
+use retrylab::workload::store_cost::StoreCost;
 
 /// Key distributions (`[[pools]] keys = { kind = ... }`), parameters and defaults.
 const KEY_DISTRIBUTIONS: &[(&str, &str)] = &[
@@ -97,4 +98,26 @@ pub(crate) fn list() {
         };
         println!("  {}{default}", kind.name());
     }
+    println!();
+    let c = StoreCost::MEASURED;
+    section(
+        "simulator store cost (`[sim.store_cost]`, charged for the store's own work in every \
+         simulated run; defaults measured with `retrylab calibrate` on the development VM):",
+        &[
+            ("read", &format!("{} per latest_version", c.read)),
+            (
+                "append",
+                &format!(
+                    "{} per save, committed or not; a stream takes one at a time, so one stream \
+                     commits at most 1/append (> 0)",
+                    c.append
+                ),
+            ),
+            ("scan", &format!("{} per events() call", c.scan)),
+            (
+                "scan_per_event",
+                &format!("{} per event it returns", c.scan_per_event),
+            ),
+        ],
+    );
 }

@@ -9,9 +9,11 @@ use retrylab::engine::{EngineError, EngineKind};
 use retrylab::exit::{Classify, ExitKind};
 use retrylab::metrics::output::OutputError;
 use retrylab::report::ReportError;
+use retrylab::store::StoreKind;
 use retrylab::sweep::SweepError;
 use retrylab::workload::scenario::ScenarioError;
 
+mod calibrate;
 mod compare;
 mod list;
 mod run;
@@ -151,6 +153,32 @@ distributions, time distributions, arrival processes and store kinds.
 Example:
   retrylab list")]
     List,
+    /// Measure what the store's calls cost on this machine: the simulator's [sim.store_cost].
+    #[command(long_about = "\
+Measure what one call of each kind (latest_version, a committed and a conflicting append, an \
+events() scan) costs the in-memory store on this machine, on one thread, and print it as the \
+[sim.store_cost] table the simulator charges for the store's work. Paste it into a scenario to \
+simulate this machine; without it the simulator uses the figures measured on the development \
+machine (`retrylab list` shows them). Takes a few seconds.
+
+Examples:
+  retrylab calibrate
+  retrylab calibrate --store dashmap")]
+    Calibrate {
+        /// The store to measure.
+        #[arg(long, default_value = "lock-free", value_parser = parse_store)]
+        store: StoreKind,
+    },
+}
+
+fn parse_store(name: &str) -> Result<StoreKind, String> {
+    StoreKind::ALL
+        .into_iter()
+        .find(|k| k.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = StoreKind::ALL.iter().map(|k| k.name()).collect();
+            format!("no store `{name}`: use one of {}", names.join(", "))
+        })
 }
 
 /// Options shared by the commands that run something.
@@ -291,6 +319,10 @@ pub(crate) fn dispatch(cli: Cli, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
         }
         Command::List => {
             list::list();
+            Ok(())
+        }
+        Command::Calibrate { store } => {
+            calibrate::run(store);
             Ok(())
         }
     }

@@ -8,6 +8,11 @@ pub(crate) fn format_ns(ns: u64) -> String {
     retrylab::metrics::format::fmt_ns(ns as f64)
 }
 
+/// The warning under a table that holds a blind pool.
+pub(crate) const BLIND_NOTE: &str = "\n[blind]: retries append the same event at the conflict's \
+     version + 1 without re-reading or deciding again: correct only for commutative events, and \
+     its figures leave out the work a real command handler redoes on every retry";
+
 /// One row per pool: the figures `compare` and `run` print.
 pub(crate) fn pool_table(r: &Results) -> String {
     let header = [
@@ -37,9 +42,15 @@ pub(crate) fn pool_table(r: &Results) -> String {
                     format_ns(ns)
                 }
             };
+            // A blind retry skips the re-read and the decision: say so beside its figures.
+            let policy = if p.retries_blind() {
+                format!("{} [blind]", p.policy)
+            } else {
+                p.policy.clone()
+            };
             vec![
                 p.name.clone(),
-                p.policy.clone(),
+                policy,
                 format!("{:.0}", p.goodput_ops_s),
                 format!("{:.1}%", p.conflict_rate * 100.0),
                 format!("{:.2}", p.retries_per_commit),
@@ -55,6 +66,9 @@ pub(crate) fn pool_table(r: &Results) -> String {
         .collect();
     let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
     let mut out = render(&header, &rows, 2);
+    if r.pools.iter().any(|p| p.retries_blind()) {
+        out.push_str(BLIND_NOTE);
+    }
     out.push_str(
         "\nconflicts = conflicts ÷ attempts; latency = committed operations from their intended \
          start; fairness = Jain's index over writers' commits (1 = equal)",

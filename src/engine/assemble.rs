@@ -98,6 +98,7 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
         result.panicked_writers = own().filter(|w| w.crashed).count() as u32;
         result.breaker_transitions = pool.plan.breaker_transitions();
         result.monitor = pool.plan.monitor_snapshot();
+        result.refresh = Some(pool.plan.refresh);
         if let Some(m) = &result.monitor {
             log_monitor(&result.name, m);
         }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::recorder::{Counters, Recorder, WindowCounts};
 use crate::clock::Nanos;
-use crate::policy::BreakerTransition;
 use crate::policy::monitor::MonitorSnapshot;
+use crate::policy::{BreakerTransition, Refresh};
 use crate::store::ActorId;
 
 /// The version of this schema written into every results file.
@@ -184,9 +184,19 @@ pub struct PoolResult {
     /// stale-read alerts); absent when the policy has no `monitor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitor: Option<MonitorSnapshot>,
+    /// How the policy's retries refreshed their state (`blind`: appended again without
+    /// re-deciding, correct only for commutative events). Absent in files written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<Refresh>,
 }
 
 impl PoolResult {
+    /// True when the pool's retries are blind: its figures leave out the re-read and the
+    /// decision a real command handler would redo, so reports flag it.
+    pub fn retries_blind(&self) -> bool {
+        self.refresh == Some(Refresh::Blind)
+    }
+
     /// Summarises a pool from its merged recorder and per-writer commit counts.
     pub fn summarise(
         name: &str,
@@ -234,6 +244,7 @@ impl PoolResult {
             breaker_transitions: Vec::new(),
             makespan_ns: None,
             monitor: None,
+            refresh: None,
         }
     }
 }
@@ -372,4 +383,8 @@ pub struct SimStats {
     /// Virtual time at which the last event was processed, ns from the start (in-flight
     /// operations drain past the end of the run).
     pub virtual_end_ns: Nanos,
+    /// Virtual time appends spent waiting for their stream, summed over appends: a stream
+    /// takes one append at a time (`[sim.store_cost]`). Absent in files written before it.
+    #[serde(default)]
+    pub append_stream_wait_ns: u64,
 }

@@ -116,8 +116,8 @@ pub(crate) const KINDS: &[KindInfo] = &[
             ),
             p(
                 "refresh",
-                "\"from_conflict\"",
-                "from_conflict | reread | rebuild",
+                "\"reread\"",
+                "before a retry: reread (read the version, decide again) | from_conflict (read only the events the conflict says were missed, fold, decide again) | rebuild (read every event from version 1, fold, decide again) | blind (append at conflict.current + 1 at once: no read, no decision; correct only for commutative events)",
             ),
             p("on_error", "\"fail\"", "non-conflict errors: fail | retry"),
             p(
@@ -130,13 +130,13 @@ pub(crate) const KINDS: &[KindInfo] = &[
     KindInfo {
         section: "backoff",
         name: "none",
-        description: "no retry: fail fast on the first conflict",
+        description: "never retry: fail fast on the first conflict (AWS's \"no backoff\", which retries at once, is `immediate`)",
         params: &[],
     },
     KindInfo {
         section: "backoff",
         name: "immediate",
-        description: "delay 0",
+        description: "retry at once, delay 0 (what AWS's backoff study calls \"no backoff\")",
         params: &[],
     },
     KindInfo {
@@ -158,9 +158,9 @@ pub(crate) const KINDS: &[KindInfo] = &[
     KindInfo {
         section: "backoff",
         name: "exponential",
-        description: "delay_n = min(cap, base·multiplier^(n-1)) (seed pattern 1)",
+        description: "delay_n = min(cap, base·multiplier^(n-1)) (seed pattern 1); the first delay is base itself, where AWS's min(cap, base·2^attempt) doubles its base once before the first wait: AWS base 5ms is base = \"10ms\" here",
         params: &[
-            p("base", "required", "first delay, > 0"),
+            p("base", "required", "the first delay (n = 1), > 0"),
             f("multiplier", d::MULTIPLIER, "growth per retry, >= 1"),
             p("cap", "none", "largest delay, >= base"),
         ],

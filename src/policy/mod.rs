@@ -33,17 +33,44 @@ use crate::clock::Nanos;
 use crate::rng::WriterRng;
 use crate::store::{SaveError, VersionConflict};
 
-/// How the writer learns the version to attempt next, before it retries.
+/// How a writer gets ready for a retry: what it reads again, and whether it decides again.
+///
+/// Every mode but `Blind` re-runs the command handler ("decide": the pool's think time) on the
+/// state it refreshed, as an event-sourced service must: an event decided on stale state is the
+/// lost update optimistic concurrency exists to prevent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Refresh {
-    /// Attempt `conflict.current + 1` straight away: no store read (the conflict carries it).
-    FromConflict,
-    /// Re-read `latest_version` from the store, then re-apply the command.
+    /// Re-read `latest_version`, decide, append (AWS's model; the seed's pattern 1 loop).
+    /// Costs one read and one decision per retry.
     Reread,
-    /// Reload the actor's events from version 1, rebuild the aggregate, re-apply the command
-    /// (the seed's pattern 2); costs grow with the stream's length.
+    /// Fetch only the events the conflict says were missed (`events(actor, attempted)`), fold
+    /// them into the state held, decide, append. Costs a short read and one decision.
+    FromConflict,
+    /// Reload every event from version 1, rebuild the aggregate, decide, append (the seed's
+    /// pattern 2). Costs grow with the stream's length.
     Rebuild,
+    /// Append the same event at `conflict.current + 1` at once: no read, no new decision (the
+    /// seed's "use CurrentVersion for retries" taken literally). Correct only when events
+    /// commute (a counter increment); for any other command it is a lost update.
+    Blind,
+}
+
+impl Refresh {
+    /// The name a spec uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Refresh::Reread => "reread",
+            Refresh::FromConflict => "from_conflict",
+            Refresh::Rebuild => "rebuild",
+            Refresh::Blind => "blind",
+        }
+    }
+
+    /// True when a retry decides again on refreshed state (every mode but `Blind`).
+    pub fn re_decides(self) -> bool {
+        self != Refresh::Blind
+    }
 }
 
 /// Why a writer stopped retrying an operation.

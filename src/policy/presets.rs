@@ -2,6 +2,11 @@
 //! defaults of widely used retry libraries, budgets and contention managers. Each is written as
 //! the TOML a user would put in a scenario, so presets exercise the same parser.
 //!
+//! `base` is always the first delay (`base·2^(n-1)` at retry n): AWS's formula,
+//! `min(cap, base·2^attempt)`, counts from 1 at the first wait, so its first delay is twice its
+//! base (the AWS presets below are written in retrylab's terms). `backoff = { kind = "none" }`
+//! never retries; what AWS's backoff study calls "no backoff" (retry at once) is `immediate`.
+//!
 //! Library defaults marked *seconds-scale* are meant for remote services; against an in-memory
 //! store (appends well under a microsecond) they mostly measure waiting. The `-us` variants and
 //! the gate presets scale delays to microseconds.
@@ -43,9 +48,16 @@ pub(crate) const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "immediate",
-        description: "retry at once from the conflict's version, up to 100 retries (the naive loop)",
+        description: "retry at once (re-read, decide again, append), up to 100 retries: the naive loop",
         toml: r#"backoff = { kind = "immediate" }
 max_retries = 100"#,
+    },
+    Preset {
+        name: "immediate-blind",
+        description: "the seed's \"use CurrentVersion for retries\" taken literally: append the same event at conflict.current + 1 at once, no re-read, no new decision, up to 100 retries; correct only for commutative events",
+        toml: r#"backoff = { kind = "immediate" }
+max_retries = 100
+refresh = "blind""#,
     },
     Preset {
         name: "constant",

@@ -55,7 +55,7 @@ impl Default for RetryRules {
             retry_conflicts: true,
             max_retries: None,
             deadline_ns: None,
-            refresh: Refresh::FromConflict,
+            refresh: Refresh::Reread,
             on_error: ErrorRule::Fail,
         }
     }
@@ -210,8 +210,10 @@ impl WriterPolicy for RetryWriter {
         match self.rules.on_error {
             ErrorRule::Fail => Decision::GiveUp(GiveUpReason::NotRetryable),
             ErrorRule::Retry => {
+                // An error carries no current version: the modes that start from the conflict's
+                // news re-read instead.
                 let refresh = match self.rules.refresh {
-                    Refresh::FromConflict => Refresh::Reread,
+                    Refresh::FromConflict | Refresh::Blind => Refresh::Reread,
                     other => other,
                 };
                 self.rules.decide(info, refresh, self.backoff.as_mut(), rng)

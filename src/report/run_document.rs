@@ -84,6 +84,21 @@ fn run_blocks(
         style::fmt_ns(r.measured_ns as f64)
     )));
     blocks.push(Block::Table(table::pool_summary(r)));
+    let blind: Vec<&str> = r
+        .pools
+        .iter()
+        .filter(|p| p.retries_blind())
+        .map(|p| p.name.as_str())
+        .collect();
+    if !blind.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "Blind retries in {}: each retry appends the same event at the conflict's version + 1 \
+             without re-reading or deciding again. That is correct only for commutative events \
+             (a counter); for any other command it is a lost update, and these figures leave out \
+             the read and the decision a real command handler pays on every retry.",
+            blind.join(", ")
+        )));
+    }
     let rendered = [
         chart::render(
             &bars::SummaryBars {

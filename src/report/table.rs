@@ -70,7 +70,11 @@ fn pool_row(p: &PoolResult) -> Vec<String> {
     };
     vec![
         p.name.clone(),
-        p.policy.clone(),
+        if p.retries_blind() {
+            format!("{} (blind)", p.policy)
+        } else {
+            p.policy.clone()
+        },
         p.writers.to_string(),
         fmt_si(p.goodput_ops_s),
         fmt_si(p.attempts_s),

@@ -163,6 +163,7 @@ pub trait EventStore: Send + Sync {
 }
 
 mod actor_hash;
+pub mod calibrate;
 mod dashmap_store;
 mod global_mutex;
 mod kind;

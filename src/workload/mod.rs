@@ -4,3 +4,4 @@ pub mod keys;
 pub mod protocol;
 pub mod quick;
 pub mod scenario;
+pub mod store_cost;

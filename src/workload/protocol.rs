@@ -55,8 +55,11 @@ pub struct PoolPlan {
     pub keys: KeySampler,
     /// The operation mix (normalised).
     pub mix: OpMix,
-    /// Think time between reading and appending.
+    /// Think time between reading and appending: the decision, paid on every attempt that
+    /// re-decides.
     pub think: TimeDist,
+    /// How a retry refreshes its state (recorded in the results: a blind pool is flagged).
+    pub refresh: Refresh,
 }
 
 impl PoolPlan {
@@ -91,6 +94,7 @@ impl PoolPlan {
             keys: KeySampler::new(spec.keys, actors)?,
             mix: spec.mix,
             think: spec.think,
+            refresh: spec.policy.spec().refresh,
         })
     }
 }
@@ -181,6 +185,7 @@ pub enum OpKind {
 enum Phase {
     Idle,
     Reading,
+    /// Reading events to fold into the state (a rebuild from version 1, or a catch-up).
     Rebuilding,
     Thinking,
     Saving,
@@ -202,6 +207,10 @@ pub struct Writer {
     intended_start: Nanos,
     attempt: u32,
     expected: Version,
+    /// The actor's current version as the last conflict reported it.
+    conflict_current: Version,
+    /// The first version the events read in progress asked for.
+    read_from: Version,
     attempt_began: Nanos,
     save_sent: Nanos,
     sent: Event,
@@ -231,6 +240,8 @@ impl Writer {
             intended_start: 0,
             attempt: 0,
             expected: 0,
+            conflict_current: 0,
+            read_from: 0,
             attempt_began: 0,
             save_sent: 0,
             sent: Event {
@@ -299,6 +310,11 @@ impl Writer {
         self.phase = Phase::Idle;
     }
 
+    /// The attempt in progress (1 for the first) of the operation in progress.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
     /// True between an operation's [`Writer::begin`] and its [`Action::Done`].
     pub fn in_operation(&self) -> bool {
         self.phase != Phase::Idle
@@ -345,13 +361,7 @@ impl Writer {
                 self.phase = Phase::Reading;
                 Action::ReadVersion(self.actor)
             }
-            OpKind::ReadEvents => {
-                self.phase = Phase::Rebuilding;
-                Action::ReadEvents {
-                    actor: self.actor,
-                    from: 1,
-                }
-            }
+            OpKind::ReadEvents => self.read_events(1),
             OpKind::Append => {
                 rec.op_started(intended_start);
                 match self.policy.admit(&self.info(now)) {
@@ -378,7 +388,8 @@ impl Writer {
             (Phase::Rebuilding, Input::Events { count, last }) => {
                 self.work += count;
                 rec.replayed(self.intended_start, count);
-                self.expected = last + 1;
+                // Folded up to `last`; with nothing read the state is as it was.
+                self.expected = if count == 0 { self.read_from } else { last + 1 };
                 self.think()
             }
             (Phase::Thinking, Input::Waited) => self.save(now),
@@ -425,22 +436,31 @@ impl Writer {
         Action::Done(OpEnd::Read)
     }
 
-    /// Begins attempt `self.attempt`: learn the version to write, as `how` says.
+    /// Begins attempt `self.attempt`: refresh the state as `how` says, then decide again
+    /// (think) and append; `Blind` appends at once after the conflict's version.
     fn refresh(&mut self, how: Refresh, now: Nanos) -> Action {
         self.attempt_began = now;
         match how {
-            Refresh::FromConflict => self.save(now),
+            Refresh::Blind => {
+                self.expected = self.conflict_current + 1;
+                self.save(now)
+            }
             Refresh::Reread => {
                 self.phase = Phase::Reading;
                 Action::ReadVersion(self.actor)
             }
-            Refresh::Rebuild => {
-                self.phase = Phase::Rebuilding;
-                Action::ReadEvents {
-                    actor: self.actor,
-                    from: 1,
-                }
-            }
+            // The state held reflects every version before the one attempted: fetch from there.
+            Refresh::FromConflict => self.read_events(self.expected),
+            Refresh::Rebuild => self.read_events(1),
+        }
+    }
+
+    fn read_events(&mut self, from: Version) -> Action {
+        self.phase = Phase::Rebuilding;
+        self.read_from = from;
+        Action::ReadEvents {
+            actor: self.actor,
+            from,
         }
     }
 
@@ -517,7 +537,7 @@ impl Writer {
             }
             Err(SaveError::Conflict(conflict)) => {
                 rec.conflict(self.intended_start, now, &conflict);
-                self.expected = conflict.next_version();
+                self.conflict_current = conflict.current;
                 self.policy.on_conflict(&info, &conflict, &mut self.rng)
             }
             Err(error) => {
@@ -559,6 +579,15 @@ mod tests {
     use crate::rng::writer_rng;
     use crate::store::{EventStore, GlobalMutexStore};
     use crate::workload::scenario::Scenario;
+
+    /// A one-pool plan on one actor whose policy is the spec `policy_toml`.
+    fn plan_with(policy_toml: &str) -> PoolPlan {
+        let text = format!(
+            "name = \"t\"\n[run]\nactors = 1\nduration = \"1s\"\n[[pools]]\nname = \"p\"\nwriters = 2\nkeys = {{ kind = \"hot-actor\" }}\n[pools.policy]\n{policy_toml}\n"
+        );
+        let scenario = Scenario::from_toml(&text, "test").unwrap();
+        PoolPlan::new(0, &scenario.pools[0], 1).unwrap()
+    }
 
     fn plan(policy: &str) -> Arc<PoolPlan> {
         let text = format!(
@@ -604,9 +633,13 @@ mod tests {
             a.resume(perform(&store, act_a), 3, &mut rec),
             Action::Done(OpEnd::Committed)
         );
-        // b conflicts (current 1, attempted 1) and retries at once from the conflict: version 2.
+        // b conflicts (current 1, attempted 1), waits no time, re-reads, decides, appends v2.
         let mut act = b.resume(perform(&store, act_b), 3, &mut rec);
         assert_eq!(act, Action::Wait(0));
+        act = b.resume(perform(&store, act), 4, &mut rec);
+        assert_eq!(act, Action::ReadVersion(0));
+        act = b.resume(perform(&store, act), 4, &mut rec);
+        assert!(matches!(act, Action::Wait(_)), "decides again: {act:?}");
         act = b.resume(perform(&store, act), 4, &mut rec);
         assert!(matches!(act, Action::Save(e) if e.version == 2));
         assert_eq!(
@@ -626,6 +659,107 @@ mod tests {
     }
 
     /// Drives `w` from a save that timed out (the store may or may not have it).
+    /// What writer `b` does between a conflict (another writer took version 1) and its next
+    /// append, under `refresh`: the actions, with the version it then attempts.
+    fn retry_path(refresh: &str) -> (Vec<&'static str>, Version) {
+        let store = GlobalMutexStore::new();
+        let plan = Arc::new(PoolPlan {
+            think: TimeDist::Constant {
+                value: crate::units::Duration(7),
+            },
+            ..plan_with(&format!(
+                "backoff = {{ kind = \"immediate\" }}\nrefresh = \"{refresh}\""
+            ))
+        });
+        let mut rec = recorder();
+        let mut b = Writer::new(plan, 1, writer_rng(1, 0, 1));
+        let mut act = b.begin(0, 0, &mut rec);
+        // b reads version 0 and thinks; meanwhile another writer commits version 1.
+        act = b.resume(perform(&store, act), 0, &mut rec);
+        assert_eq!(act, Action::Wait(7));
+        store
+            .save(Event {
+                actor: 0,
+                version: 1,
+                event_type: 1,
+                payload: 9,
+                timestamp_ns: 0,
+            })
+            .unwrap();
+        act = b.resume(Input::Waited, 7, &mut rec);
+        act = b.resume(perform(&store, act), 8, &mut rec);
+        assert_eq!(act, Action::Wait(0), "the immediate backoff");
+        act = b.resume(Input::Waited, 8, &mut rec);
+        let mut path = Vec::new();
+        loop {
+            match act {
+                Action::Save(e) => return (path, e.version),
+                Action::ReadVersion(_) => path.push("read version"),
+                Action::ReadEvents { from: 1, .. } => path.push("read all events"),
+                Action::Wait(7) => path.push("decide"),
+                other => panic!("unexpected {other:?}"),
+            }
+            act = b.resume(perform(&store, act), 9, &mut rec);
+        }
+    }
+
+    #[test]
+    fn each_refresh_mode_pays_for_what_it_names() {
+        assert_eq!(retry_path("reread"), (vec!["read version", "decide"], 2));
+        assert_eq!(
+            retry_path("rebuild"),
+            (vec!["read all events", "decide"], 2)
+        );
+        assert_eq!(retry_path("blind"), (vec![], 2), "no read, no decision");
+    }
+
+    #[test]
+    fn from_conflict_reads_only_the_missed_events() {
+        let store = GlobalMutexStore::new();
+        for v in 1..=5 {
+            store
+                .save(Event {
+                    actor: 0,
+                    version: v,
+                    event_type: 1,
+                    payload: 9,
+                    timestamp_ns: 0,
+                })
+                .unwrap();
+        }
+        let plan = Arc::new(plan_with(
+            "backoff = { kind = \"immediate\" }\nrefresh = \"from_conflict\"",
+        ));
+        let mut rec = recorder();
+        let mut b = Writer::new(plan, 1, writer_rng(1, 0, 1));
+        let mut act = b.begin(0, 0, &mut rec);
+        act = b.resume(perform(&store, act), 0, &mut rec); // read version 5, no think
+        act = b.resume(perform(&store, act), 0, &mut rec);
+        assert!(matches!(act, Action::Save(e) if e.version == 6));
+        for v in 6..=8 {
+            store
+                .save(Event {
+                    actor: 0,
+                    version: v,
+                    event_type: 1,
+                    payload: 9,
+                    timestamp_ns: 0,
+                })
+                .unwrap();
+        }
+        act = b.resume(perform(&store, act), 1, &mut rec); // conflict: current 8
+        act = b.resume(perform(&store, act), 1, &mut rec); // the immediate backoff
+        assert_eq!(
+            act,
+            Action::ReadEvents { actor: 0, from: 6 },
+            "fetches 6..=8 only"
+        );
+        act = b.resume(perform(&store, act), 1, &mut rec);
+        act = b.resume(perform(&store, act), 1, &mut rec); // decide (no think here)
+        assert!(matches!(act, Action::Save(e) if e.version == 9));
+        assert_eq!(rec.counters.events_replayed, 3);
+    }
+
     fn resolve_after_timeout(store: &dyn EventStore, w: &mut Writer, rec: &mut Recorder) -> Action {
         let mut act = w.resume(Input::TimedOut, 10, rec);
         assert!(

@@ -55,6 +55,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::dist::TimeDist;
 use super::keys::KeyDistribution;
+use super::store_cost::StoreCost;
 use crate::clock::Nanos;
 use crate::engine::EngineKind;
 use crate::policy::Policy;
@@ -284,15 +285,20 @@ fn probability<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     Ok(p)
 }
 
-/// What only the simulated engine models: a store that serves a limited number of calls at
-/// once, and clients that give up waiting for an append's response.
+/// What only the simulated engine models: what the store's own work costs, a store that serves
+/// a limited number of calls at once, and clients that give up waiting for an append's response.
 ///
 /// ```toml
 /// [sim]
 /// capacity = 4                                   # calls served at once; FIFO queue behind
 /// service_time = { kind = "exponential", mean = "50us" }
 /// timeout = "5ms"                                # an append's response must come by then
+/// [sim.store_cost]                               # per call; defaults measured (see StoreCost)
+/// append = "30ns"                                # one at a time per stream
 /// ```
+///
+/// A call travels: request leg (`store.latency`), a server (`capacity`, if set), the store's
+/// work (`store_cost`, always), the response leg.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "SimFields")]
 pub struct SimSpec {
@@ -306,6 +312,9 @@ pub struct SimSpec {
     /// the writer reads back whether it committed before doing anything else.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
+    /// What the store's own work costs (the measured defaults unless set).
+    #[serde(skip_serializing_if = "StoreCost::is_measured")]
+    pub store_cost: StoreCost,
 }
 
 impl SimSpec {
@@ -324,6 +333,8 @@ struct SimFields {
     service_time: Option<TimeDist>,
     #[serde(default, deserialize_with = "option_with_unit")]
     timeout: Option<Duration>,
+    #[serde(default)]
+    store_cost: StoreCost,
 }
 
 impl TryFrom<SimFields> for SimSpec {
@@ -356,6 +367,7 @@ impl TryFrom<SimFields> for SimSpec {
             capacity: f.capacity,
             service_time: f.service_time,
             timeout: f.timeout,
+            store_cost: f.store_cost,
         })
     }
 }

@@ -60,6 +60,7 @@ mod calls;
 mod queue;
 mod server;
 mod simulation;
+mod streams;
 
 /// Drives `plan`'s writers in virtual time.
 ///

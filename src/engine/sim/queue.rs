@@ -14,6 +14,8 @@ pub(super) enum EventKind {
     Arrive,
     /// The store finishes serving a call (subject: call).
     Served,
+    /// The store's own work on a call is done: it takes effect (subject: call).
+    Worked,
     /// A call's response reaches its writer (subject: call).
     Respond,
     /// A writer's append timeout expires (subject: writer; token: the append's call token).
@@ -21,11 +23,12 @@ pub(super) enum EventKind {
 }
 
 impl EventKind {
-    const ALL: [EventKind; 6] = [
+    const ALL: [EventKind; 7] = [
         EventKind::Start,
         EventKind::WaitDone,
         EventKind::Arrive,
         EventKind::Served,
+        EventKind::Worked,
         EventKind::Respond,
         EventKind::Timeout,
     ];

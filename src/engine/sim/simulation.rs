@@ -2,8 +2,9 @@
 //! plan's store, used from this one thread.
 //!
 //! A store call has a request leg and a response leg, each drawn from `store.latency`; it takes
-//! effect at the store between the two (after queueing and service when `[sim] capacity` is
-//! set), so a writer's view can be stale by the time its append lands. Waits (think time, policy
+//! effect at the store between the two, after queueing and service when `[sim] capacity` is
+//! set and always after the store's own work (`[sim.store_cost]`: appends one at a time per
+//! stream), so a writer's view can be stale by the time its append lands. Waits (think time, policy
 //! delays) are exact. Every draw the engine makes (legs, service times, faults, crashes) comes
 //! from the writer's engine stream ([`crate::rng::engine_rng`]), separate from the writer's own.
 //! When operations start is the shell's rule ([`crate::engine::schedule`]); what a call does at
@@ -15,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::calls::{Call, Calls};
 use super::queue::{EventKind, EventQueue};
 use super::server::{Admitted, StoreServer};
+use super::streams::StoreWork;
 use crate::clock::Nanos;
 use crate::engine::EngineError;
 use crate::engine::assemble::{DriverReport, WriterTally};
@@ -35,6 +37,20 @@ const STOP_CHECK_EVERY: u64 = 4096;
 /// Steps one writer may take at one instant of virtual time before the run is refused as
 /// stalled: a retry loop in which nothing takes time would never let the clock advance.
 const MAX_STEPS_AT_ONE_INSTANT: u32 = 1_000_000;
+
+/// Attempts one operation may make in a run with no duration before the run is refused: with
+/// no deadline to end it, a policy that retries without limit against appends that always
+/// fail would simulate for ever.
+const MAX_ATTEMPTS_WITHOUT_END: u32 = 1_000_000;
+
+/// Why the simulator gave up on a run.
+#[derive(Clone, Copy, Debug)]
+enum Refusal {
+    /// A writer looped without virtual time passing.
+    Stalled,
+    /// An operation kept retrying in a run that has no end.
+    Endless,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Status {
@@ -67,6 +83,7 @@ pub(super) struct Simulation<'p, 's> {
     queue: EventQueue,
     calls: Calls,
     server: StoreServer,
+    work: StoreWork,
     writers: Vec<SimWriter>,
     recorders: Vec<Recorder>,
     injected: Injected,
@@ -77,8 +94,8 @@ pub(super) struct Simulation<'p, 's> {
     stopped: bool,
     events: u64,
     read_buf: Vec<Event>,
-    /// The pool of a writer that looped without virtual time passing, if one did.
-    stalled: Option<u32>,
+    /// The pool of a writer that made the run impossible to finish, and why.
+    refused: Option<(u32, Refusal)>,
 }
 
 impl<'p, 's> Simulation<'p, 's> {
@@ -118,6 +135,7 @@ impl<'p, 's> Simulation<'p, 's> {
             queue: EventQueue::new(),
             calls: Calls::default(),
             server: StoreServer::new(limit, scenario.run.window.0),
+            work: StoreWork::new(scenario.sim.store_cost),
             writers,
             recorders: plan
                 .pools
@@ -131,7 +149,7 @@ impl<'p, 's> Simulation<'p, 's> {
             stopped: false,
             events: 0,
             read_buf: Vec::new(),
-            stalled: None,
+            refused: None,
         };
         for w in 0..sim.writers.len() {
             match sim.writers[w].schedule.first(sim.end_ns) {
@@ -162,6 +180,7 @@ impl<'p, 's> Simulation<'p, 's> {
                 EventKind::WaitDone => self.drive(due.subject as usize, Input::Waited, now),
                 EventKind::Arrive => self.arrive(due.subject, now),
                 EventKind::Served => self.served(due.subject, now),
+                EventKind::Worked => self.effect_and_reply(due.subject, now),
                 EventKind::Respond => self.respond(due.subject, now),
                 EventKind::Timeout => {
                     let w = due.subject as usize;
@@ -172,14 +191,22 @@ impl<'p, 's> Simulation<'p, 's> {
                 }
             }
         }
-        if let Some(pool) = self.stalled {
+        if let Some((pool, why)) = self.refused {
             let name = &self.plan.pools[pool as usize].plan.name;
-            return Err(EngineError::Unsupported(format!(
-                "pool `{name}`: a writer took {MAX_STEPS_AT_ONE_INSTANT} steps without virtual \
-                 time passing (retries with no delay against a store call that takes no time), \
-                 so the simulated clock cannot advance; give the store a cost \
-                 (store.latency or [sim] service_time), a think time, or the policy a delay"
-            )));
+            return Err(EngineError::Unsupported(match why {
+                Refusal::Stalled => format!(
+                    "pool `{name}`: a writer took {MAX_STEPS_AT_ONE_INSTANT} steps without \
+                     virtual time passing (retries with no delay against a store call that \
+                     takes no time), so the simulated clock cannot advance; give the store a \
+                     cost (store.latency, [sim] service_time or [sim.store_cost]), a think \
+                     time, or the policy a delay"
+                ),
+                Refusal::Endless => format!(
+                    "pool `{name}`: one operation made {MAX_ATTEMPTS_WITHOUT_END} attempts \
+                     without finishing, and the run has no duration to end it; give the \
+                     policy max_retries or a deadline, or the run a duration (run.duration)"
+                ),
+            }));
         }
         Ok(self.finish())
     }
@@ -254,9 +281,7 @@ impl<'p, 's> Simulation<'p, 's> {
         loop {
             steps += 1;
             if steps > MAX_STEPS_AT_ONE_INSTANT {
-                self.stalled = Some(self.writers[w].pool);
-                self.end_ns = self.end_ns.min(now);
-                self.cut(w, now, false);
+                self.refuse(w, Refusal::Stalled, now);
                 return;
             }
             let input = match action {
@@ -305,15 +330,38 @@ impl<'p, 's> Simulation<'p, 's> {
         self.begin(w, now)
     }
 
+    /// Ends the run now: writer `w`'s pool made it impossible to finish.
+    fn refuse(&mut self, w: usize, why: Refusal, now: Nanos) {
+        self.refused = Some((self.writers[w].pool, why));
+        self.end_ns = self.end_ns.min(now);
+        self.cut(w, now, false);
+    }
+
     /// Sends a store call. Returns the answer at once when the call takes no time at all.
     fn issue(&mut self, w: usize, action: Action, now: Nanos) -> Option<Input> {
         if now >= self.end_ns {
             self.cut(w, now, false);
             return None;
         }
+        if self.end_ns == Nanos::MAX && self.writers[w].proto.attempt() > MAX_ATTEMPTS_WITHOUT_END {
+            self.refuse(w, Refusal::Endless, now);
+            return None;
+        }
         let sw = &mut self.writers[w];
         let request = self.injected.leg(&mut sw.rng);
         if request == 0 && self.server.unlimited() {
+            let done = self.work.done_at(action, now, self.store.as_ref());
+            if done > now {
+                let token = self.await_call(w, action, now);
+                let id = self.calls.insert(Call {
+                    writer: w as u32,
+                    action,
+                    token,
+                    result: None,
+                });
+                self.queue.push(done, EventKind::Worked, id, 0);
+                return None;
+            }
             let result = self.take_effect(w, action);
             let sw = &mut self.writers[w];
             let response = self.injected.leg(&mut sw.rng);
@@ -362,19 +410,31 @@ impl<'p, 's> Simulation<'p, 's> {
     fn arrive(&mut self, id: u32, now: Nanos) {
         let w = self.calls.get_mut(id).writer as usize;
         match self.server.arrive(id, now, &mut self.writers[w].rng) {
-            Admitted::Now => self.effect_and_reply(id, now),
+            Admitted::Now => self.work_on(id, now),
             Admitted::ServedUntil(at) => self.queue.push(at, EventKind::Served, id, 0),
             Admitted::Queued => {}
         }
     }
 
-    /// A server finishes a call: it takes effect, and the next queued call starts.
+    /// A server finishes a call: the store works on it, and the next queued call starts.
     fn served(&mut self, id: u32, now: Nanos) {
-        self.effect_and_reply(id, now);
+        self.work_on(id, now);
         if let Some(next) = self.server.release() {
             let w = self.calls.get_mut(next).writer as usize;
             let at = self.server.start(now, &mut self.writers[w].rng);
             self.queue.push(at, EventKind::Served, next, 0);
+        }
+    }
+
+    /// The store starts its own work on a call that reached it; the call takes effect when
+    /// the work is done.
+    fn work_on(&mut self, id: u32, now: Nanos) {
+        let action = self.calls.get_mut(id).action;
+        let done = self.work.done_at(action, now, self.store.as_ref());
+        if done > now {
+            self.queue.push(done, EventKind::Worked, id, 0);
+        } else {
+            self.effect_and_reply(id, now);
         }
     }
 
@@ -426,6 +486,7 @@ impl<'p, 's> Simulation<'p, 's> {
             store_utilisation: self.server.utilisation(virtual_end_ns),
             events_processed: self.events,
             virtual_end_ns,
+            append_stream_wait_ns: u64::try_from(self.work.queued_ns()).unwrap_or(u64::MAX),
         };
         let writers = self
             .writers
@@ -451,20 +512,35 @@ impl<'p, 's> Simulation<'p, 's> {
 }
 
 /// Refuses scenarios whose steady-state closed-loop writers would spin at time zero for ever:
-/// with no store latency, no service time and no think time, no virtual time ever passes.
+/// with no store latency, no service time, no think time, and an operation mix whose cheapest
+/// operation costs the store nothing (reads charged 0), no virtual time ever passes.
 fn check_progress(scenario: &Scenario) -> Result<(), EngineError> {
     let mean = |d: Option<TimeDist>| d.map_or(0.0, |d| d.mean_ns());
-    let store_time = mean(scenario.store.latency) + mean(scenario.sim.service_time);
+    let remote = mean(scenario.store.latency) + mean(scenario.sim.service_time);
+    let cost = scenario.sim.store_cost;
     for pool in &scenario.pools {
+        // The least store work any of the pool's operations does (an append ends in a save).
+        let cheapest = [
+            (pool.mix.append, cost.append.0),
+            (pool.mix.read_latest, cost.read.0),
+            (pool.mix.read_events, cost.scan.0),
+        ]
+        .into_iter()
+        .filter(|&(share, _)| share > 0.0)
+        .map(|(_, ns)| ns)
+        .min()
+        .unwrap_or(0);
         let spins = pool.operations.is_none()
             && matches!(pool.arrival, crate::workload::scenario::Arrival::Closed {})
-            && store_time <= 0.0
+            && remote + cheapest as f64 <= 0.0
             && pool.think.mean_ns() <= 0.0;
         if spins {
             return Err(EngineError::Unsupported(format!(
                 "pool `{}`: in the simulator nothing takes time here (no store.latency, no \
-                 [sim] service_time, no think), so a closed loop would never advance the clock; \
-                 set store.latency = {{ kind = \"constant\", value = \"10us\" }} or a think time",
+                 [sim] service_time, no think, and reads charged 0 in [sim.store_cost]), so a \
+                 closed loop would never advance the clock; give reads a cost (leave \
+                 [sim.store_cost] read out for the measured default), a think time, or \
+                 store.latency = {{ kind = \"constant\", value = \"10us\" }}",
                 pool.name
             )));
         }

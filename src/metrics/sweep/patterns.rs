@@ -41,7 +41,6 @@
 
 use super::manifest::{PointData, SweepData};
 use super::stats::{attempts_per_commit, point_stats};
-use crate::workload::scenario::Scenario;
 
 /// A pool keeps up on goodput when it commits at least this fraction of the best pool's.
 pub const NEAR_BEST_GOODPUT: f64 = 0.9;
@@ -108,8 +107,8 @@ pub struct Figures {
     pub conflict_rate: f64,
     /// Events replayed (state reload) per commit; `None` without commits.
     pub replayed_per_commit: Option<f64>,
-    /// How the pool's policy refreshes before a retry (`reread`, `from_conflict`, …), as the
-    /// saved scenario says; `None` when it cannot be read.
+    /// How the pool's policy refreshes before a retry (`reread`, `blind`, …), as its results
+    /// recorded; `None` in results from before that was recorded.
     pub refresh: Option<String>,
 }
 
@@ -506,7 +505,7 @@ fn current_version(low: &Level, high: &Level, pool: &str) -> Judgement {
         _ => {
             return judge(
                 Finding::NotTested,
-                "the saved scenario does not say how the two pools refresh",
+                "the saved results do not say how the two pools refresh",
             );
         }
     }
@@ -554,10 +553,6 @@ pub fn levels(data: &SweepData) -> Vec<Level> {
 }
 
 fn figures(point: &PointData) -> Vec<Figures> {
-    let refresh = point
-        .reps
-        .first()
-        .and_then(|r| Scenario::from_toml(&r.scenario_toml, "saved results").ok());
     point_stats(point)
         .into_iter()
         .map(|s| {
@@ -569,11 +564,13 @@ fn figures(point: &PointData) -> Vec<Figures> {
                 .map(|p| p.counters.events_replayed as f64 / p.counters.committed as f64)
                 .collect();
             Figures {
-                refresh: refresh.as_ref().and_then(|sc| {
-                    let pool = sc.pools.iter().find(|p| p.name == s.name)?;
-                    let value = serde_json::to_value(pool.policy.spec().refresh).ok()?;
-                    value.as_str().map(str::to_owned)
-                }),
+                // As the results recorded it (absent in results written before it was).
+                refresh: point
+                    .reps
+                    .iter()
+                    .filter_map(|r| r.pools.iter().find(|p| p.name == s.name))
+                    .find_map(|p| p.refresh)
+                    .map(|r| r.name().to_owned()),
                 goodput: s.goodput.median,
                 p99_ns: s.p99_ns.map(|p| p.median),
                 attempts_per_commit: s.attempts_per_commit.map(|a| a.median),
@@ -654,7 +651,7 @@ mod tests {
             replayed_per_commit: (name == "reload-and-merge").then_some(50.0),
             refresh: Some(
                 if name == "current-version" {
-                    "from_conflict"
+                    "blind"
                 } else {
                     "reread"
                 }
@@ -865,10 +862,7 @@ mod tests {
         set(level(&mut levels, 64), "current-version", 0.7, 1.0);
         let (f, why) = finding(&levels, "Use CurrentVersion", false);
         assert_eq!(f, Finding::DoesNotHold);
-        assert!(
-            why.contains("`from_conflict`") && why.contains("`reread`"),
-            "{why}"
-        );
+        assert!(why.contains("`blind`") && why.contains("`reread`"), "{why}");
         for l in &mut levels {
             for p in &mut l.pools {
                 p.refresh = Some("reread".into());

@@ -9,7 +9,7 @@
 //! cap_applies = "before_jitter"        # or "after_jitter"
 //! max_retries = 10                     # or max_attempts = 11 (never both)
 //! deadline = "5ms"                     # total time from the operation's start
-//! refresh = "from_conflict"            # or "reread", "rebuild"
+//! refresh = "reread"                   # or "from_conflict", "rebuild", "blind"
 //! on_error = "fail"                    # or "retry": non-conflict errors
 //! breaker = { failure_rate_threshold = 0.5, minimum_calls = 20, open_duration = "1ms" }
 //! budget = { kind = "aws_token_bucket" }
@@ -63,7 +63,7 @@ pub use budget::BudgetSpec;
 pub use monitor::MonitorSpec;
 
 fn default_refresh() -> Refresh {
-    Refresh::FromConflict
+    Refresh::Reread
 }
 
 /// A whole policy as a scenario file describes it.
@@ -91,7 +91,7 @@ pub struct PolicySpec {
     /// Total time from the operation's start, > 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Duration>,
-    /// How the version is refreshed before a retry (default from the conflict).
+    /// What a writer reads again, and whether it decides again, before a retry (default reread).
     #[serde(default = "default_refresh")]
     pub refresh: Refresh,
     /// The rule for non-conflict errors (default fail).
@@ -119,7 +119,7 @@ impl Default for PolicySpec {
             max_attempts: None,
             max_retries: None,
             deadline: None,
-            refresh: Refresh::FromConflict,
+            refresh: Refresh::Reread,
             on_error: ErrorRule::Fail,
             breaker: None,
             budget: None,
