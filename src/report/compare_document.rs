@@ -89,7 +89,7 @@ pub(super) fn compare_document(
             }
             blocks.push(Block::Heading(1, "How each pattern stands".into()));
             blocks.push(Block::Paragraph(
-                "Each pool's rank (1 = best) and its figure as a multiple of the best pool's, at low and at high contention.".into(),
+                "Each pool's rank (1 = best) and its figure as a multiple of the best pool's, at low and at high contention; the best is taken over the pools that decide again before a retry, so a [blind] pool can stand above 1×.".into(),
             ));
             blocks.push(Block::Table(compare_tables::standings_table(
                 picked.low,

@@ -5,7 +5,7 @@
 use super::style::{fmt_ns, fmt_pct, fmt_si, fmt_sig};
 use super::table::Table;
 use crate::metrics::sweep::confirmation::{ConfirmRow, Pair};
-use crate::metrics::sweep::patterns::{Judgement, Level, PatternRow, standings};
+use crate::metrics::sweep::patterns::{Figures, Judgement, Level, PatternRow, standings};
 
 fn verdict(j: &Judgement) -> String {
     format!("{}: {}", j.finding.text(), j.why)
@@ -89,7 +89,7 @@ pub fn standings_table(low: &Level, high: &Level) -> Table {
     ];
     let mut t = Table::new(&header.iter().map(String::as_str).collect::<Vec<_>>());
     let (lo, hi) = (standings(low), standings(high));
-    for s in &lo {
+    for (s, f) in lo.iter().zip(&low.pools) {
         let Some(h) = hi.iter().find(|h| h.pool == s.pool) else {
             continue;
         };
@@ -97,7 +97,7 @@ pub fn standings_table(low: &Level, high: &Level) -> Table {
         t.push(
             Some(&s.pool),
             vec![
-                s.pool.clone(),
+                named(f),
                 standing(s.goodput),
                 opt(s.p99),
                 opt(s.attempts),
@@ -110,6 +110,15 @@ pub fn standings_table(low: &Level, high: &Level) -> Table {
     t
 }
 
+/// A pool's name, flagged `[blind]` when its retries skip the decision (see `patterns`).
+fn named(f: &Figures) -> String {
+    if f.blind() {
+        format!("{} [blind]", f.pool)
+    } else {
+        f.pool.clone()
+    }
+}
+
 /// Goodput of every pool (rows) at every writer count (columns): the contention chart in
 /// numbers.
 pub fn goodput_by_writers(levels: &[Level]) -> Table {
@@ -120,7 +129,7 @@ pub fn goodput_by_writers(levels: &[Level]) -> Table {
         return t;
     };
     for f in &first.pools {
-        let mut row = vec![f.pool.clone()];
+        let mut row = vec![named(f)];
         row.extend(levels.iter().map(|l| {
             l.pools
                 .iter()

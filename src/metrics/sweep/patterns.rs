@@ -16,6 +16,8 @@
 //!
 //! - A pool **keeps up** at a level when its goodput is at least [`NEAR_BEST_GOODPUT`] (90 %)
 //!   of the best pool's there, and its p99 at most [`NEAR_BEST_P99`] (1.25) times the best p99.
+//!   The best is taken over the pools that decide again before a retry: a `blind` pool skips
+//!   work a real command handler cannot, and is judged only against its twin (practice 2).
 //! - A level is **overloaded** when more than half of all first attempts meet a conflict there
 //!   ([`OVERLOADED`]), measured by the `no-retry` pool (all its attempts are first attempts;
 //!   without it, by the lowest conflict rate of any pool).
@@ -74,7 +76,7 @@ pub fn rules() -> Vec<String> {
     let o = sig(OVERLOADED * 100.0);
     vec![
         "Levels: low is the smallest writer count above 1 (one writer alone never conflicts, so every policy is the same there); high is the largest writer count; single is the 1-writer point.".to_owned(),
-        format!("A pool keeps up at a level when its goodput is at least {g}% of the best pool's there and its p99 at most {p}× the best p99."),
+        format!("A pool keeps up at a level when its goodput is at least {g}% of the best pool's there and its p99 at most {p}× the best p99. The best is taken over the pools that decide again before a retry: a blind pool (refresh = blind) skips work a real command handler cannot, so it is judged only against its twin, by the CurrentVersion rule."),
         format!("A level is overloaded when at least {o}% of first attempts conflict there, measured by the no-retry pool (all its attempts are first attempts; without it, the lowest conflict rate of any pool)."),
         "A family (exponential backoff at the seed's 10 ms and at 10 µs; the jitters) is measured by its member with the highest goodput at each level.".to_owned(),
         "Exponential Backoff, use when default choice: holds when it keeps up at low and at high. Avoid when the store is consistently overloaded: not tested unless high is overloaded; holds when it does not keep up at high.".to_owned(),
@@ -121,25 +123,37 @@ pub struct Level {
     pub pools: Vec<Figures>,
 }
 
+impl Figures {
+    /// True when the pool's retries append again without deciding again (`blind`): it skips
+    /// work a real command handler cannot, so it never sets the best to keep up with.
+    pub fn blind(&self) -> bool {
+        self.refresh.as_deref() == Some("blind")
+    }
+}
+
 impl Level {
     fn get(&self, pool: &str) -> Option<&Figures> {
         self.pools.iter().find(|f| f.pool == pool)
     }
 
-    /// The highest goodput of any pool.
+    /// The pools the best is taken from: every one that decides again before a retry.
+    fn references(&self) -> impl Iterator<Item = &Figures> {
+        self.pools.iter().filter(|f| !f.blind())
+    }
+
+    /// The highest goodput of any pool that decides again.
     pub fn best_goodput(&self) -> Option<f64> {
-        self.pools.iter().map(|f| f.goodput).reduce(f64::max)
+        self.references().map(|f| f.goodput).reduce(f64::max)
     }
 
-    /// The lowest p99 of any pool that committed.
+    /// The lowest p99 of any such pool that committed.
     pub fn best_p99(&self) -> Option<f64> {
-        self.pools.iter().filter_map(|f| f.p99_ns).reduce(f64::min)
+        self.references().filter_map(|f| f.p99_ns).reduce(f64::min)
     }
 
-    /// The lowest attempts per commit of any pool that committed.
+    /// The lowest attempts per commit of any such pool that committed.
     pub fn best_attempts(&self) -> Option<f64> {
-        self.pools
-            .iter()
+        self.references()
             .filter_map(|f| f.attempts_per_commit)
             .reduce(f64::min)
     }
@@ -596,10 +610,17 @@ pub struct Standing {
     pub attempts: Option<(usize, f64)>,
 }
 
-/// Every pool's standing at `level`, in the level's pool order.
+/// Every pool's standing at `level`, in the level's pool order, ranked among the pools that
+/// decide again before a retry.
 pub fn standings(level: &Level) -> Vec<Standing> {
+    // Ranked among the pools that decide again (a blind pool gets the rank it would take).
     let rank = |values: Vec<Option<f64>>, higher_wins: bool| -> Vec<Option<(usize, f64)>> {
-        let known: Vec<f64> = values.iter().flatten().copied().collect();
+        let known: Vec<f64> = values
+            .iter()
+            .zip(&level.pools)
+            .filter(|(_, f)| !f.blind())
+            .filter_map(|(v, _)| *v)
+            .collect();
         let best = if higher_wins {
             known.iter().copied().reduce(f64::max)
         } else {
@@ -871,6 +892,23 @@ mod tests {
         let (f, why) = finding(&levels, "Use CurrentVersion", false);
         assert_eq!(f, Finding::NotTested);
         assert!(why.contains("both refresh by `reread`"), "{why}");
+    }
+
+    #[test]
+    fn a_blind_pool_never_sets_the_best_that_others_must_keep_up_with() {
+        let mut levels = sweep();
+        // current-version (blind) commits twice what any re-deciding pool does.
+        set(level(&mut levels, 64), "current-version", 2.0, 0.5);
+        assert_eq!(
+            finding(&levels, "Exponential Backoff", false).0,
+            Finding::Holds,
+            "exponential still keeps up with the best re-deciding pool"
+        );
+        let s = standings(level(&mut levels, 64));
+        let blind = s.iter().find(|s| s.pool == "current-version").unwrap();
+        assert_eq!(blind.goodput, (1, 2.0), "its ratio to the re-deciding best");
+        let exp = s.iter().find(|s| s.pool == "exponential-us").unwrap();
+        assert_eq!(exp.goodput, (1, 1.0));
     }
 
     #[test]
