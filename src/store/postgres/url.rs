@@ -173,7 +173,7 @@ mod tests {
             ),
             (
                 "host=h password = 's3 \\'cret' port=1",
-                "host=h password = ***port=1",
+                "host=h password =*** port=1",
             ),
             ("user=passwordless host=h", "user=passwordless host=h"),
         ];
