@@ -110,7 +110,14 @@ impl<'a> RunPlan<'a> {
                 writers: spec.writers,
             });
         }
-        let store = scenario.store.kind.build(
+        let kind = scenario.store.kind.memory().ok_or_else(|| {
+            EngineError::Unsupported(
+                "the postgres store needs the network engine, not built yet: use an in-memory \
+                 store kind"
+                    .into(),
+            )
+        })?;
+        let store = kind.build(
             scenario.store.shards,
             usize::try_from(actors).unwrap_or(usize::MAX),
         );

@@ -78,6 +78,74 @@ impl StoreKind {
     }
 }
 
+/// What a scenario's `[store] kind` names: one of the in-memory [`StoreKind`]s, which every
+/// engine builds, or `postgres`, a server across the network that only the network engine
+/// (not built yet) can drive. Kept apart from [`StoreKind`] so that [`StoreKind::build`] stays
+/// infallible and [`StoreKind::ALL`] stays the list of stores that can be built in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StoreChoice {
+    /// An in-memory store.
+    Memory(StoreKind),
+    /// A PostgreSQL server (`[store] url`, `pool_size`, `occ`); see [`crate::store::postgres`].
+    Postgres,
+}
+
+impl Default for StoreChoice {
+    fn default() -> Self {
+        StoreChoice::Memory(StoreKind::default())
+    }
+}
+
+impl StoreChoice {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreChoice::Memory(kind) => kind.name(),
+            StoreChoice::Postgres => "postgres",
+        }
+    }
+
+    /// The in-memory kind, or `None` for a network store.
+    pub fn memory(self) -> Option<StoreKind> {
+        match self {
+            StoreChoice::Memory(kind) => Some(kind),
+            StoreChoice::Postgres => None,
+        }
+    }
+}
+
+impl From<StoreKind> for StoreChoice {
+    fn from(kind: StoreKind) -> Self {
+        StoreChoice::Memory(kind)
+    }
+}
+
+impl serde::Serialize for StoreChoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StoreChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        if name == StoreChoice::Postgres.name() {
+            return Ok(StoreChoice::Postgres);
+        }
+        StoreKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .map(StoreChoice::Memory)
+            .ok_or_else(|| {
+                let names: Vec<&str> = StoreKind::ALL.iter().map(|k| k.name()).collect();
+                serde::de::Error::custom(format!(
+                    "unknown variant `{name}`: use one of {}, or postgres",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +162,20 @@ mod tests {
             // Rounded, not rejected.
             assert_eq!(kind.build(0, 100).name(), kind.name());
         }
+    }
+
+    #[test]
+    fn choices_round_trip_through_serde_and_postgres_is_not_a_memory_kind() {
+        for kind in StoreKind::ALL {
+            let json = serde_json::to_string(&StoreChoice::from(kind)).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+            let back = serde_json::from_str::<StoreChoice>(&json).unwrap();
+            assert_eq!(back.memory(), Some(kind));
+        }
+        let pg = serde_json::from_str::<StoreChoice>("\"postgres\"").unwrap();
+        assert_eq!((pg, pg.memory()), (StoreChoice::Postgres, None));
+        let err = serde_json::from_str::<StoreChoice>("\"mysql\"").unwrap_err();
+        assert!(err.to_string().contains("or postgres"), "{err}");
     }
 
     #[test]

@@ -89,8 +89,46 @@ pub enum SaveError {
     },
     /// A transient failure that is not a conflict (injected by the engines' `fault_probability` to emulate a
     /// remote store's timeouts). The event was not stored; whether to retry is the policy's
-    /// separate rule for non-conflict errors.
+    /// separate rule for non-conflict errors. From a network store
+    /// ([`AsyncEventStore`]) it means the call failed or timed out on the way (connection lost,
+    /// server gone): the event may or may not have been stored, so read it back before
+    /// trusting either.
     Unavailable,
+    /// The server aborted the append's transaction to keep concurrent transactions correct
+    /// (a serialization failure or a deadlock) without telling the current version: a conflict
+    /// of its own class, never produced by the in-memory stores. Nothing was stored; retrying
+    /// is the policy's rule for non-conflict errors.
+    Aborted(TransactionAborted),
+}
+
+/// Why a server aborted an append's transaction; see [`SaveError::Aborted`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TransactionAborted {
+    /// The actor whose stream was appended to.
+    pub actor: ActorId,
+    /// The version the caller tried to write.
+    pub attempted: Version,
+    /// Which abort.
+    pub cause: AbortCause,
+}
+
+/// The two aborts a PostgreSQL server reports for concurrent transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AbortCause {
+    /// SQLSTATE 40001 `serialization_failure` (isolation `repeatable read` or `serializable`).
+    Serialization,
+    /// SQLSTATE 40P01 `deadlock_detected`.
+    Deadlock,
+}
+
+impl AbortCause {
+    /// The SQLSTATE code the server reports for this abort.
+    pub const fn sqlstate(self) -> &'static str {
+        match self {
+            AbortCause::Serialization => "40001",
+            AbortCause::Deadlock => "40P01",
+        }
+    }
 }
 
 impl SaveError {
@@ -114,6 +152,17 @@ impl fmt::Display for SaveError {
                 )
             }
             SaveError::Unavailable => write!(f, "store unavailable (transient, not a conflict)"),
+            SaveError::Aborted(a) => write!(
+                f,
+                "transaction aborted for actor {} at version {}: {} (SQLSTATE {})",
+                a.actor,
+                a.attempted,
+                match a.cause {
+                    AbortCause::Serialization => "serialization failure",
+                    AbortCause::Deadlock => "deadlock",
+                },
+                a.cause.sqlstate()
+            ),
         }
     }
 }
@@ -163,18 +212,21 @@ pub trait EventStore: Send + Sync {
 }
 
 mod actor_hash;
+mod async_store;
 pub mod calibrate;
 mod dashmap_store;
 mod global_mutex;
 mod kind;
 mod lock_free;
+pub mod postgres;
 mod rwlock_sharded;
 mod shards;
 
 pub use actor_hash::{ActorHash, ActorHasher};
+pub use async_store::AsyncEventStore;
 pub use dashmap_store::DashMapStore;
 pub use global_mutex::GlobalMutexStore;
-pub use kind::StoreKind;
+pub use kind::{StoreChoice, StoreKind};
 pub use lock_free::LockFreeStore;
 pub use rwlock_sharded::RwLockShardedStore;
 pub use shards::{ShardCount, ShardCountError};

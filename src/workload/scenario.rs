@@ -6,7 +6,9 @@
 //! seed = 42
 //!
 //! [store]
-//! kind = "lock-free"          # lock-free | rwlock-sharded | global-mutex | dashmap
+//! kind = "lock-free"          # lock-free | rwlock-sharded | global-mutex | dashmap | postgres
+//! # kind = "postgres" also reads: url = "postgres://…", pool_size = 8 (1..=64),
+//! # occ = "unique" | "head-row"; no engine drives it yet (the network engine comes next)
 //!
 //! [run]
 //! actors = 1000
@@ -61,7 +63,8 @@ use crate::engine::EngineKind;
 use crate::policy::Policy;
 use crate::policy::spec::{BuiltPolicy, PolicySpec};
 use crate::policy::spec_error::PolicySpecError;
-use crate::store::StoreKind;
+use crate::store::StoreChoice;
+use crate::store::postgres::{OccShape, PoolSize, PostgresSpec, StoreUrl};
 use crate::units::{Duration, format_duration, option_with_unit, with_unit};
 
 /// The documented bounds on everything a scenario file controls, in one place: the parser, the
@@ -216,9 +219,19 @@ fn non_empty_pools<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PoolSpec>, D::
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreSpec {
-    /// Which implementation.
+    /// Which implementation: an in-memory kind, or `postgres`.
     #[serde(default)]
-    pub kind: StoreKind,
+    pub kind: StoreChoice,
+    /// The PostgreSQL server (`kind = "postgres"` only). Written redacted, never with its
+    /// password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<StoreUrl>,
+    /// Connections to the server (`kind = "postgres"` only; 1 to 64, default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<PoolSize>,
+    /// How appends detect conflicts (`kind = "postgres"` only; default `unique`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occ: Option<OccShape>,
     /// Shard count of the sharded stores (a power of two).
     #[serde(default = "default_shards", deserialize_with = "power_of_two")]
     pub shards: usize,
@@ -237,10 +250,25 @@ pub struct StoreSpec {
     pub prefill_events: u64,
 }
 
+impl StoreSpec {
+    /// The PostgreSQL settings, if the store is `postgres` (defaults for what is not set).
+    pub fn postgres(&self) -> Option<PostgresSpec> {
+        (self.kind == StoreChoice::Postgres).then(|| {
+            let mut spec = PostgresSpec::new(self.url.clone());
+            spec.pool_size = self.pool_size.unwrap_or_default();
+            spec.occ = self.occ.unwrap_or_default();
+            spec
+        })
+    }
+}
+
 impl Default for StoreSpec {
     fn default() -> Self {
         Self {
-            kind: StoreKind::default(),
+            kind: StoreChoice::default(),
+            url: None,
+            pool_size: None,
+            occ: None,
             shards: default_shards(),
             latency: None,
             fault_probability: 0.0,
@@ -1061,6 +1089,17 @@ impl Scenario {
     }
 
     fn engine_problem(&self, engine: EngineKind) -> Option<Problem> {
+        if self.store.kind == StoreChoice::Postgres {
+            return Some(Problem::new(
+                vec![Step::Key("store"), Step::Key("kind")],
+                format!(
+                    "the postgres store needs the network engine, not built yet: the {} engine \
+                     drives only the in-memory stores. Use an in-memory kind (lock-free, \
+                     rwlock-sharded, global-mutex, dashmap) for now",
+                    engine.name()
+                ),
+            ));
+        }
         match engine {
             EngineKind::Sim => None,
             EngineKind::Threads => {
@@ -1115,10 +1154,34 @@ impl Scenario {
     /// The rules that span fields: the run must end, and the limits in [`limits`] that relate
     /// one field to another.
     fn check_whole(&self) -> Result<(), Problem> {
+        self.check_store()?;
         self.check_length()?;
         self.check_run()?;
         self.check_pools()?;
         Ok(())
+    }
+
+    /// The PostgreSQL fields belong to `kind = "postgres"` only.
+    fn check_store(&self) -> Result<(), Problem> {
+        if self.store.kind == StoreChoice::Postgres {
+            return Ok(());
+        }
+        let set = [
+            ("url", self.store.url.is_some()),
+            ("pool_size", self.store.pool_size.is_some()),
+            ("occ", self.store.occ.is_some()),
+        ];
+        match set.iter().find(|(_, is_set)| *is_set) {
+            Some((key, _)) => Err(Problem::new(
+                vec![Step::Key("store"), Step::Key(key)],
+                format!(
+                    "`{key}` applies to kind = \"postgres\" only, and this store is {}: remove \
+                     it, or set kind = \"postgres\"",
+                    self.store.kind.name()
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The run must end: a duration, or a fixed number of operations in every pool.
