@@ -104,9 +104,13 @@ impl Chart for SweepLines<'_> {
     ) -> Result<(), ChartError> {
         let stats: Vec<Vec<PoolStats>> = self.data.points.iter().map(point_stats).collect();
         let mut pools: Vec<(String, String)> = Vec::new();
+        let mut blind: Vec<&str> = Vec::new();
         for s in stats.iter().flatten() {
             if !pools.iter().any(|(n, _)| *n == s.name) {
                 pools.push((s.name.clone(), s.policy.clone()));
+            }
+            if s.blind {
+                blind.push(&s.name);
             }
         }
         if pools.is_empty() || self.data.manifest.params.len() != 1 {
@@ -139,7 +143,12 @@ impl Chart for SweepLines<'_> {
             .iter()
             .map(|(n, p)| LegendEntry {
                 color: palette.color(n),
-                label: pool_label(n, p),
+                // A blind pool skips the re-decision: say so where its line is named.
+                label: if blind.contains(&n.as_str()) {
+                    format!("{} [blind]", pool_label(n, p))
+                } else {
+                    pool_label(n, p)
+                },
                 line: true,
             })
             .collect();

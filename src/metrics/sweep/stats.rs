@@ -55,6 +55,8 @@ pub struct PoolStats {
     /// Attempts ÷ commits: what one commit cost the store, first try and retries (of operations
     /// that later gave up too); over the repeats that committed anything, so `None` when none did.
     pub attempts_per_commit: Option<Spread>,
+    /// True when the pool's retries were blind in any repeat (reports flag it).
+    pub blind: bool,
 }
 
 /// Attempts ÷ commits of one pool's run; `None` without commits (nothing to divide by).
@@ -95,6 +97,7 @@ pub fn point_stats(point: &PointData) -> Vec<PoolStats> {
                     }
                 }),
                 attempts_per_commit: of(&|p| attempts_per_commit(p).unwrap_or(f64::NAN)),
+                blind: pools.iter().any(|p| p.retries_blind()),
                 name,
                 policy,
             })
