@@ -539,7 +539,7 @@ fn current_version(low: &Level, high: &Level, pool: &str) -> Judgement {
     holds_if(
         ok,
         format!(
-            "{pool} (`{}`) against {CURRENT_VERSION_TWIN} (`{}`): {} (whether skipping the re-decision is correct is not measured)",
+            "{pool} (`{}`) against {CURRENT_VERSION_TWIN} (`{}`): {}. The lead is the re-read and the decision a blind retry skips: correct only for commutative events, a lost update for any other command",
             cv.refresh.as_deref().unwrap_or("?"),
             twin.refresh.as_deref().unwrap_or("?"),
             why.join("; ")
