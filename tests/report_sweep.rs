@@ -115,3 +115,48 @@ fn best_points_name_each_pools_best_regime() {
     // Conflicts are fewest with fewer writers.
     assert!(patient[3].starts_with("writers=2"), "{patient:?}");
 }
+
+/// A sweep of population runs (every pool a fixed operation count), such as AWS's backoff
+/// study, also charts the total calls and the completion time against the swept value.
+#[test]
+fn a_population_sweep_also_charts_total_calls_and_completion_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SweepSpec::parse(&["writers=2,8".to_owned()], 1).unwrap();
+    let base = std::fs::read_to_string("scenarios/aws-backoff-and-jitter.toml").unwrap();
+    let data = sweep::run_sweep(
+        &base,
+        "aws-backoff-and-jitter.toml",
+        &spec,
+        &SweepOptions {
+            out: dir.path().join("sweep"),
+            parallel: false,
+            progress: false,
+            engine: "sim".into(),
+            alone: true,
+            quick: false,
+            force: false,
+            stop: None,
+            fresh: false,
+        },
+        &|s| {
+            retrylab::engine::run(
+                s,
+                retrylab::engine::EngineKind::Sim,
+                &retrylab::engine::RunOptions::default(),
+            )
+        },
+    )
+    .unwrap()
+    .data;
+    let files =
+        report::write_report(&ReportInput::Sweep(data), &dir.path().join("report")).unwrap();
+    let stems = stems(&files);
+    assert_eq!(
+        stems[4..],
+        [
+            "sweep-total-calls".to_owned(),
+            "sweep-completion".to_owned()
+        ],
+        "{stems:?}"
+    );
+}

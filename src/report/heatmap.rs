@@ -53,9 +53,10 @@ pub fn viridis(t: f64) -> RGBColor {
 fn show(metric: Metric, v: f64) -> String {
     match metric {
         Metric::Goodput => fmt_si(v),
-        Metric::P99 => fmt_ns(v),
+        Metric::P99 | Metric::Completion => fmt_ns(v),
         Metric::ConflictRate => fmt_pct(v),
         Metric::AttemptsPerCommit => super::style::fmt_sig(v),
+        Metric::TotalCalls => fmt_si(v),
     }
 }
 

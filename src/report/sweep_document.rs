@@ -75,7 +75,16 @@ pub(super) fn sweep_document(
     blocks.push(Block::Table(sweep_tables::best_points(data)));
     blocks.push(Block::Heading(1, "Charts".into()));
     if m.params.len() == 1 {
-        for metric in Metric::ALL {
+        // A population sweep (every pool a fixed operation count) also answers "how much work,
+        // and how long until everyone is done", as AWS's backoff study charts it.
+        let population = data
+            .points
+            .iter()
+            .flat_map(|p| &p.reps)
+            .flat_map(|r| &r.pools)
+            .all(|p| p.makespan_ns.is_some());
+        let extra: &[Metric] = if population { &Metric::POPULATION } else { &[] };
+        for &metric in Metric::ALL.iter().chain(extra) {
             let chart = sweep_lines::SweepLines { data, metric };
             blocks.push(Block::Chart(chart::render(&chart, &palette, charts_dir)?));
         }

@@ -128,7 +128,7 @@ impl Chart for SweepLines<'_> {
             .collect();
         let peak = all.iter().copied().fold(0.0, f64::max);
         let unit = TimeUnit::for_max(peak);
-        let y_div = if self.metric == Metric::P99 {
+        let y_div = if matches!(self.metric, Metric::P99 | Metric::Completion) {
             unit.ns
         } else {
             1.0
@@ -138,6 +138,8 @@ impl Chart for SweepLines<'_> {
             Metric::P99 => format!("p99 latency of committed ops ({})", unit.symbol),
             Metric::ConflictRate => "conflict rate (conflicts / attempts, %)".to_owned(),
             Metric::AttemptsPerCommit => "attempts per commit (attempts / commits)".to_owned(),
+            Metric::TotalCalls => "total calls (append attempts, all writers)".to_owned(),
+            Metric::Completion => format!("completion time: last operation done ({})", unit.symbol),
         };
         let entries: Vec<LegendEntry> = pools
             .iter()

@@ -10,9 +10,10 @@ use crate::metrics::sweep::verdict::{Metric, RegimeRow, Verdict, tally};
 fn show(metric: Metric, v: f64) -> String {
     match metric {
         Metric::Goodput => format!("{} ops/s", fmt_si(v)),
-        Metric::P99 => fmt_ns(v),
+        Metric::P99 | Metric::Completion => fmt_ns(v),
         Metric::ConflictRate => fmt_pct(v),
         Metric::AttemptsPerCommit => format!("{} attempts", super::style::fmt_sig(v)),
+        Metric::TotalCalls => format!("{} calls", fmt_si(v)),
     }
 }
 

@@ -57,6 +57,10 @@ pub struct PoolStats {
     pub attempts_per_commit: Option<Spread>,
     /// True when the pool's retries were blind in any repeat (reports flag it).
     pub blind: bool,
+    /// Append attempts the pool made, first tries and retries.
+    pub attempts: Spread,
+    /// When the pool's last operation ended (ns from the start): population runs only.
+    pub makespan_ns: Option<Spread>,
 }
 
 /// Attempts ÷ commits of one pool's run; `None` without commits (nothing to divide by).
@@ -98,6 +102,8 @@ pub fn point_stats(point: &PointData) -> Vec<PoolStats> {
                 }),
                 attempts_per_commit: of(&|p| attempts_per_commit(p).unwrap_or(f64::NAN)),
                 blind: pools.iter().any(|p| p.retries_blind()),
+                attempts: of(&|p| p.counters.attempts as f64)?,
+                makespan_ns: of(&|p| p.makespan_ns.map_or(f64::NAN, |m| m as f64)),
                 name,
                 policy,
             })

@@ -16,6 +16,12 @@ pub enum Metric {
     ConflictRate,
     /// Attempts ÷ commits, what a commit cost the store: lower wins.
     AttemptsPerCommit,
+    /// Every append attempt the pool made (a population run: a fixed operation count): lower
+    /// wins. The AWS backoff study's "total calls".
+    TotalCalls,
+    /// When the pool's last operation ended, from the start (a population run): lower wins.
+    /// The AWS backoff study's "completion time".
+    Completion,
 }
 
 impl Metric {
@@ -27,6 +33,9 @@ impl Metric {
         Metric::AttemptsPerCommit,
     ];
 
+    /// What a sweep of population runs (every pool has an operation count) also charts.
+    pub const POPULATION: [Metric; 2] = [Metric::TotalCalls, Metric::Completion];
+
     /// The column heading.
     pub fn name(self) -> &'static str {
         match self {
@@ -34,6 +43,8 @@ impl Metric {
             Metric::P99 => "p99 latency",
             Metric::ConflictRate => "conflict rate",
             Metric::AttemptsPerCommit => "attempts per commit",
+            Metric::TotalCalls => "total calls",
+            Metric::Completion => "completion time",
         }
     }
 
@@ -44,6 +55,8 @@ impl Metric {
             Metric::P99 => "p99",
             Metric::ConflictRate => "conflict-rate",
             Metric::AttemptsPerCommit => "attempts-per-commit",
+            Metric::TotalCalls => "total-calls",
+            Metric::Completion => "completion",
         }
     }
 
@@ -58,6 +71,8 @@ impl Metric {
             Metric::P99 => s.p99_ns,
             Metric::ConflictRate => Some(s.conflict_rate),
             Metric::AttemptsPerCommit => s.attempts_per_commit,
+            Metric::TotalCalls => Some(s.attempts),
+            Metric::Completion => s.makespan_ns,
         }
     }
 }
