@@ -659,6 +659,17 @@ mod tests {
     }
 
     /// Drives `w` from a save that timed out (the store may or may not have it).
+    /// An event another writer (payload 9) appended to actor 0 at `version`.
+    fn other_writers_event(version: Version) -> Event {
+        Event {
+            actor: 0,
+            version,
+            event_type: 1,
+            payload: 9,
+            timestamp_ns: 0,
+        }
+    }
+
     /// What writer `b` does between a conflict (another writer took version 1) and its next
     /// append, under `refresh`: the actions, with the version it then attempts.
     fn retry_path(refresh: &str) -> (Vec<&'static str>, Version) {
@@ -677,15 +688,7 @@ mod tests {
         // b reads version 0 and thinks; meanwhile another writer commits version 1.
         act = b.resume(perform(&store, act), 0, &mut rec);
         assert_eq!(act, Action::Wait(7));
-        store
-            .save(Event {
-                actor: 0,
-                version: 1,
-                event_type: 1,
-                payload: 9,
-                timestamp_ns: 0,
-            })
-            .unwrap();
+        store.save(other_writers_event(1)).unwrap();
         act = b.resume(Input::Waited, 7, &mut rec);
         act = b.resume(perform(&store, act), 8, &mut rec);
         assert_eq!(act, Action::Wait(0), "the immediate backoff");
@@ -717,15 +720,7 @@ mod tests {
     fn from_conflict_reads_only_the_missed_events() {
         let store = GlobalMutexStore::new();
         for v in 1..=5 {
-            store
-                .save(Event {
-                    actor: 0,
-                    version: v,
-                    event_type: 1,
-                    payload: 9,
-                    timestamp_ns: 0,
-                })
-                .unwrap();
+            store.save(other_writers_event(v)).unwrap();
         }
         let plan = Arc::new(plan_with(
             "backoff = { kind = \"immediate\" }\nrefresh = \"from_conflict\"",
@@ -737,15 +732,7 @@ mod tests {
         act = b.resume(perform(&store, act), 0, &mut rec);
         assert!(matches!(act, Action::Save(e) if e.version == 6));
         for v in 6..=8 {
-            store
-                .save(Event {
-                    actor: 0,
-                    version: v,
-                    event_type: 1,
-                    payload: 9,
-                    timestamp_ns: 0,
-                })
-                .unwrap();
+            store.save(other_writers_event(v)).unwrap();
         }
         act = b.resume(perform(&store, act), 1, &mut rec); // conflict: current 8
         act = b.resume(perform(&store, act), 1, &mut rec); // the immediate backoff

@@ -352,14 +352,7 @@ impl<'p, 's> Simulation<'p, 's> {
         if request == 0 && self.server.unlimited() {
             let done = self.work.done_at(action, now, self.store.as_ref());
             if done > now {
-                let token = self.await_call(w, action, now);
-                let id = self.calls.insert(Call {
-                    writer: w as u32,
-                    action,
-                    token,
-                    result: None,
-                });
-                self.queue.push(done, EventKind::Worked, id, 0);
+                self.send(w, action, now, None, done, EventKind::Worked);
                 return None;
             }
             let result = self.take_effect(w, action);
@@ -368,25 +361,39 @@ impl<'p, 's> Simulation<'p, 's> {
             if response == 0 {
                 return Some(result);
             }
-            let token = self.await_call(w, action, now);
-            let id = self.calls.insert(Call {
-                writer: w as u32,
+            self.send(
+                w,
                 action,
-                token,
-                result: Some(result),
-            });
-            self.queue.push(now + response, EventKind::Respond, id, 0);
+                now,
+                Some(result),
+                now + response,
+                EventKind::Respond,
+            );
             return None;
         }
+        self.send(w, action, now, None, now + request, EventKind::Arrive);
+        None
+    }
+
+    /// Puts writer `w`'s call in flight (its answer `result` when already known) and
+    /// schedules its next step, `kind` at `at`.
+    fn send(
+        &mut self,
+        w: usize,
+        action: Action,
+        now: Nanos,
+        result: Option<Input>,
+        at: Nanos,
+        kind: EventKind,
+    ) {
         let token = self.await_call(w, action, now);
         let id = self.calls.insert(Call {
             writer: w as u32,
             action,
             token,
-            result: None,
+            result,
         });
-        self.queue.push(now + request, EventKind::Arrive, id, 0);
-        None
+        self.queue.push(at, kind, id, 0);
     }
 
     /// Marks writer `w` as awaiting a new call, arming the append timeout if there is one.
