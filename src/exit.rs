@@ -56,6 +56,9 @@ impl Classify for EngineError {
         match self {
             // The scenario asks for what this engine cannot do, or its keys do not fit.
             EngineError::Unsupported(_) | EngineError::Keys { .. } => ExitKind::BadInput,
+            // No server, a wrong password, no url: fixed before anything was written.
+            EngineError::StoreRefused(_) => ExitKind::BadInput,
+            EngineError::StoreFailed(_) => ExitKind::Failure,
             // The operating system refused a thread.
             EngineError::Spawn { .. } => ExitKind::Failure,
         }

@@ -1,4 +1,5 @@
-//! Short real runs of the threaded engine (fractions of a second each).
+//! Short real runs of the engines on the real clock, threads and async tasks, the same tests
+//! for each (fractions of a second each).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,10 +18,6 @@ fn scenario(writers: u32, run: &str, pool: &str) -> Scenario {
          writers = {writers}\npolicy = \"immediate\"\n{pool}\n"
     );
     Scenario::from_toml(&text, "test").unwrap()
-}
-
-fn run(s: &Scenario) -> Results {
-    engine::run(s, EngineKind::Threads, &RunOptions::default()).unwrap()
 }
 
 /// Every measured operation ends exactly one way; every attempt has exactly one outcome.
@@ -45,171 +42,195 @@ fn assert_consistent(p: &PoolResult) {
     assert_eq!(p.commits_per_writer.iter().sum::<u64>(), c.committed);
 }
 
-#[test]
-fn a_hot_actor_run_commits_conflicts_and_passes_the_audit() {
-    let s = scenario(
-        4,
-        "duration = \"200ms\"\nwarmup = \"50ms\"",
-        "think = { kind = \"constant\", value = \"5us\" }",
-    );
-    let r = run(&s);
-    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
-    assert!(!r.partial);
-    let p = &r.pools[0];
-    assert!(p.counters.committed > 0);
-    assert!(
-        p.counters.conflicts > 0,
-        "4 writers on one actor must conflict"
-    );
-    assert_consistent(p);
-    assert_eq!(r.measured_ns, 200 * MILLIS);
-    assert!(
-        p.op_latency.p50 >= 5_000,
-        "latency includes the 5 µs think time"
-    );
-    // Warm-up operations are committed and stored but not measured.
-    let in_series: u64 = p.time_series.iter().map(|w| w.commits).sum();
-    assert!(r.integrity.acknowledged_events > p.counters.committed);
-    assert!(
-        in_series > p.counters.committed,
-        "the time series shows warm-up too"
-    );
-    assert!(r.wait_overshoot.is_some());
-    // The scenario as run is stored so the run can be repeated.
-    let again = Scenario::from_toml(&r.scenario_toml, "results").unwrap();
-    assert_eq!((again.seed, again.pools[0].writers), (7, 4));
-}
+/// The tests every engine on the real clock must pass, for `$engine`.
+macro_rules! real_clock_tests {
+    ($engine:expr) => {
+        use super::*;
 
-#[test]
-fn operation_limited_pools_stop_after_exactly_their_operations() {
-    let s = scenario(3, "", "operations = 50");
-    let r = run(&s);
-    let p = &r.pools[0];
-    assert_eq!(p.counters.operations, 3 * 50);
-    assert_consistent(p);
-    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
-    assert!(r.makespan_ns.is_some());
-    assert_eq!(r.integrity.acknowledged_events, p.counters.committed);
-}
+        const ENGINE: EngineKind = $engine;
 
-#[test]
-fn panicking_writers_are_counted_and_the_store_stays_whole() {
-    let s = scenario(4, "", "operations = 400\npanic_probability = 0.05");
-    let started = Instant::now();
-    let r = run(&s);
-    assert!(started.elapsed() < Duration::from_secs(20));
-    let p = &r.pools[0];
-    assert!(
-        p.panicked_writers > 0,
-        "at 5% a panic per op, 400 ops cannot all pass"
-    );
-    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
-    assert!(p.counters.operations < 4 * 400);
-}
+        fn run(s: &Scenario) -> Results {
+            let r = engine::run(s, ENGINE, &RunOptions::default()).unwrap();
+            assert_eq!(r.engine, ENGINE.name());
+            r
+        }
 
-#[test]
-fn raising_the_stop_flag_returns_partial_results() {
-    let s = scenario(2, "duration = \"60s\"", "");
-    let stop = Arc::new(AtomicBool::new(false));
-    let opts = RunOptions {
-        progress: false,
-        stop: Some(stop.clone()),
+            #[test]
+            fn a_hot_actor_run_commits_conflicts_and_passes_the_audit() {
+                let s = scenario(
+                    4,
+                    "duration = \"200ms\"\nwarmup = \"50ms\"",
+                    "think = { kind = \"constant\", value = \"5us\" }",
+                );
+                let r = run(&s);
+                assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+                assert!(!r.partial);
+                let p = &r.pools[0];
+                assert!(p.counters.committed > 0);
+                assert!(
+                    p.counters.conflicts > 0,
+                    "4 writers on one actor must conflict"
+                );
+                assert_consistent(p);
+                assert_eq!(r.measured_ns, 200 * MILLIS);
+                assert!(
+                    p.op_latency.p50 >= 5_000,
+                    "latency includes the 5 µs think time"
+                );
+                // Warm-up operations are committed and stored but not measured.
+                let in_series: u64 = p.time_series.iter().map(|w| w.commits).sum();
+                assert!(r.integrity.acknowledged_events > p.counters.committed);
+                assert!(
+                    in_series > p.counters.committed,
+                    "the time series shows warm-up too"
+                );
+                assert!(r.wait_overshoot.is_some());
+                // The scenario as run is stored so the run can be repeated.
+                let again = Scenario::from_toml(&r.scenario_toml, "results").unwrap();
+                assert_eq!((again.seed, again.pools[0].writers), (7, 4));
+            }
+
+            #[test]
+            fn operation_limited_pools_stop_after_exactly_their_operations() {
+                let s = scenario(3, "", "operations = 50");
+                let r = run(&s);
+                let p = &r.pools[0];
+                assert_eq!(p.counters.operations, 3 * 50);
+                assert_consistent(p);
+                assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+                assert!(r.makespan_ns.is_some());
+                assert_eq!(r.integrity.acknowledged_events, p.counters.committed);
+            }
+
+            #[test]
+            fn panicking_writers_are_counted_and_the_store_stays_whole() {
+                let s = scenario(4, "", "operations = 400\npanic_probability = 0.05");
+                let started = Instant::now();
+                let r = run(&s);
+                assert!(started.elapsed() < Duration::from_secs(20));
+                let p = &r.pools[0];
+                assert!(
+                    p.panicked_writers > 0,
+                    "at 5% a panic per op, 400 ops cannot all pass"
+                );
+                assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+                assert!(p.counters.operations < 4 * 400);
+            }
+
+            #[test]
+            fn raising_the_stop_flag_returns_partial_results() {
+                let s = scenario(2, "duration = \"60s\"", "");
+                let stop = Arc::new(AtomicBool::new(false));
+                let opts = RunOptions {
+                    progress: false,
+                    stop: Some(stop.clone()),
+                    ..RunOptions::default()
+                };
+                let raiser = std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(150));
+                    stop.store(true, Ordering::SeqCst);
+                });
+                let started = Instant::now();
+                let r = engine::run(&s, ENGINE, &opts).unwrap();
+                raiser.join().unwrap();
+                assert!(started.elapsed() < Duration::from_secs(10));
+                assert!(r.partial);
+                assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+                assert!(r.pools[0].counters.committed > 0);
+                assert!(
+                    r.measured_ns < 10_000 * MILLIS,
+                    "measured time is what ran, not 60 s"
+                );
+            }
+
+            #[test]
+            fn open_loop_latency_counts_from_the_intended_start() {
+                // One writer scheduled every 1 ms, but each operation thinks for 2 ms: it falls further
+                // behind with every operation, and coordinated-omission-correct latency shows the backlog.
+                let think = "think = { kind = \"constant\", value = \"2ms\" }";
+                let open = scenario(
+                    1,
+                    "duration = \"300ms\"",
+                    &format!("{think}\narrival = {{ kind = \"open\", rate = 1000.0, process = \"constant\" }}"),
+                );
+                let closed = scenario(1, "duration = \"300ms\"", think);
+                let (open, closed) = (run(&open), run(&closed));
+                let (o, c) = (&open.pools[0].op_latency, &closed.pools[0].op_latency);
+                // Only lower bounds on real time: a loaded machine can make any wait longer, never shorter.
+                assert!(
+                    c.p50 >= 2 * MILLIS,
+                    "closed p50 {} below the think time",
+                    c.p50
+                );
+                assert!(
+                    o.p50 > 3 * c.p50,
+                    "open p50 {} should far exceed the closed loop's {} (the backlog counts)",
+                    o.p50,
+                    c.p50
+                );
+                assert!(o.max > o.p50);
+            }
+
+            #[test]
+            fn injected_faults_are_other_errors_not_conflicts() {
+                let s = Scenario::from_toml(
+                    "name = \"f\"\n[store]\nfault_probability = 0.3\n[run]\nactors = 100\n\
+                     [[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"immediate\"\noperations = 200\n",
+                    "test",
+                )
+                .unwrap();
+                let r = run(&s);
+                let p = &r.pools[0];
+                assert!(p.counters.other_errors > 0);
+                assert_consistent(p);
+                assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+            }
+
+            #[test]
+            fn prefilled_streams_are_read_and_audited() {
+                let s = Scenario::from_toml(
+                    "name = \"r\"\n[store]\nprefill_events = 20\n[run]\nactors = 5\n\
+                     [[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"immediate\"\noperations = 100\n\
+                     mix = { append = 1.0, read_events = 1.0 }\n",
+                    "test",
+                )
+                .unwrap();
+                let r = run(&s);
+                let p = &r.pools[0];
+                assert!(p.counters.reads > 0 && p.counters.committed > 0);
+                assert_eq!(p.counters.reads + p.counters.operations, 200);
+                assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+                assert_eq!(
+                    r.integrity.stored_events,
+                    100 + p.counters.committed,
+                    "prefill plus commits"
+                );
+            }
+
+            #[test]
+            fn injected_latency_slows_every_attempt() {
+                let s = Scenario::from_toml(
+                    "name = \"l\"\n[store]\nlatency = { kind = \"constant\", value = \"300us\" }\n\
+                     [run]\nactors = 1000\n[[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"immediate\"\n\
+                     operations = 20\n",
+                    "test",
+                )
+                .unwrap();
+                let r = run(&s);
+                let p = &r.pools[0];
+                assert!(p.attempt_latency.p50 >= 300_000, "{:?}", p.attempt_latency);
+                // A read and a save, each delayed.
+                assert!(p.op_latency.p50 >= 600_000, "{:?}", p.op_latency);
+            }
     };
-    let raiser = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(150));
-        stop.store(true, Ordering::SeqCst);
-    });
-    let started = Instant::now();
-    let r = engine::run(&s, EngineKind::Threads, &opts).unwrap();
-    raiser.join().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(10));
-    assert!(r.partial);
-    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
-    assert!(r.pools[0].counters.committed > 0);
-    assert!(
-        r.measured_ns < 10_000 * MILLIS,
-        "measured time is what ran, not 60 s"
-    );
 }
 
-#[test]
-fn open_loop_latency_counts_from_the_intended_start() {
-    // One writer scheduled every 1 ms, but each operation thinks for 2 ms: it falls further
-    // behind with every operation, and coordinated-omission-correct latency shows the backlog.
-    let think = "think = { kind = \"constant\", value = \"2ms\" }";
-    let open = scenario(
-        1,
-        "duration = \"300ms\"",
-        &format!("{think}\narrival = {{ kind = \"open\", rate = 1000.0, process = \"constant\" }}"),
-    );
-    let closed = scenario(1, "duration = \"300ms\"", think);
-    let (open, closed) = (run(&open), run(&closed));
-    let (o, c) = (&open.pools[0].op_latency, &closed.pools[0].op_latency);
-    // Only lower bounds on real time: a loaded machine can make any wait longer, never shorter.
-    assert!(
-        c.p50 >= 2 * MILLIS,
-        "closed p50 {} below the think time",
-        c.p50
-    );
-    assert!(
-        o.p50 > 3 * c.p50,
-        "open p50 {} should far exceed the closed loop's {} (the backlog counts)",
-        o.p50,
-        c.p50
-    );
-    assert!(o.max > o.p50);
+mod threads {
+    real_clock_tests!(EngineKind::Threads);
 }
 
-#[test]
-fn injected_faults_are_other_errors_not_conflicts() {
-    let s = Scenario::from_toml(
-        "name = \"f\"\n[store]\nfault_probability = 0.3\n[run]\nactors = 100\n\
-         [[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"immediate\"\noperations = 200\n",
-        "test",
-    )
-    .unwrap();
-    let r = run(&s);
-    let p = &r.pools[0];
-    assert!(p.counters.other_errors > 0);
-    assert_consistent(p);
-    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
-}
-
-#[test]
-fn prefilled_streams_are_read_and_audited() {
-    let s = Scenario::from_toml(
-        "name = \"r\"\n[store]\nprefill_events = 20\n[run]\nactors = 5\n\
-         [[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"immediate\"\noperations = 100\n\
-         mix = { append = 1.0, read_events = 1.0 }\n",
-        "test",
-    )
-    .unwrap();
-    let r = run(&s);
-    let p = &r.pools[0];
-    assert!(p.counters.reads > 0 && p.counters.committed > 0);
-    assert_eq!(p.counters.reads + p.counters.operations, 200);
-    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
-    assert_eq!(
-        r.integrity.stored_events,
-        100 + p.counters.committed,
-        "prefill plus commits"
-    );
-}
-
-#[test]
-fn injected_latency_slows_every_attempt() {
-    let s = Scenario::from_toml(
-        "name = \"l\"\n[store]\nlatency = { kind = \"constant\", value = \"300us\" }\n\
-         [run]\nactors = 1000\n[[pools]]\nname = \"p\"\nwriters = 2\npolicy = \"immediate\"\n\
-         operations = 20\n",
-        "test",
-    )
-    .unwrap();
-    let r = run(&s);
-    let p = &r.pools[0];
-    assert!(p.attempt_latency.p50 >= 300_000, "{:?}", p.attempt_latency);
-    // A read and a save, each delayed.
-    assert!(p.op_latency.p50 >= 600_000, "{:?}", p.op_latency);
+mod tasks {
+    real_clock_tests!(EngineKind::Async);
 }
 
 #[test]

@@ -12,13 +12,14 @@ use retrylab::metrics::sweep::compare::CompareData;
 use retrylab::metrics::sweep::confirmation::confirm_rows;
 use retrylab::metrics::sweep::patterns::{Level, Levels, levels, seed_table};
 use retrylab::report::{ReportInput, compare_tables, style};
+use retrylab::store::postgres::StoreUrl;
 use retrylab::sweep::compare::{CompareOptions, ComparePlan, run_compare, with_seed};
 use retrylab::workload::scenario::{Scenario, read_scenario_file};
 
 use super::run::out_dir;
 use super::sweep::print_report;
 use super::table::{render, report_table};
-use super::{Ended, RunOpts};
+use super::{BadInput, Ended, RunOpts};
 
 /// The built-in comparison: the seed's five patterns and the baselines on one contended load.
 const COMPARE_SCENARIO: &str = include_str!("../../scenarios/compare.toml");
@@ -27,9 +28,23 @@ const COMPARE_SCENARIO: &str = include_str!("../../scenarios/compare.toml");
 pub(crate) fn compare(
     file: Option<&Path>,
     opts: &RunOpts,
-    engine: EngineKind,
+    engine: Option<EngineKind>,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
+    // A PostgreSQL server is driven by the async engine; the in-memory store by the simulator.
+    let engine = engine.unwrap_or(if opts.store_url.is_some() {
+        EngineKind::Async
+    } else {
+        EngineKind::Sim
+    });
+    if opts.store_url.is_some() && engine != EngineKind::Async {
+        return Err(BadInput(format!(
+            "--store-url runs against a PostgreSQL server, which only the async engine drives, \
+             not the {} engine: leave --engine out",
+            engine.name()
+        ))
+        .into());
+    }
     let (text, origin) = match file {
         Some(path) => (read_scenario_file(path)?, path.display().to_string()),
         None => (
@@ -74,6 +89,11 @@ pub(crate) fn compare(
             out: dir.path.clone(),
             progress: true,
             stop: Some(stop),
+            postgres: opts
+                .store_url
+                .as_ref()
+                .map(|url| (StoreUrl::new(url.clone()), opts.occ.map(Into::into))),
+            keep_store: opts.keep,
         },
     )
     .inspect_err(|_| {

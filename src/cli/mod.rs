@@ -10,6 +10,7 @@ use retrylab::exit::{Classify, ExitKind};
 use retrylab::metrics::output::OutputError;
 use retrylab::report::ReportError;
 use retrylab::store::StoreKind;
+use retrylab::store::postgres::OccShape;
 use retrylab::sweep::SweepError;
 use retrylab::workload::scenario::ScenarioError;
 
@@ -198,6 +199,37 @@ struct RunOpts {
     /// Scale the run down (duration and warm-up ÷10, at most 0.5 s; operation counts ÷10).
     #[arg(long)]
     quick: bool,
+    /// Run against this PostgreSQL server instead of the scenario's store
+    /// (postgres://user:password@host:port/db; sets [store] kind = "postgres"). The password
+    /// is never printed or written to results.
+    #[arg(long, value_name = "URL")]
+    store_url: Option<String>,
+    /// How PostgreSQL appends detect conflicts: `unique` (a duplicate key, then a second read)
+    /// or `head-row` (a head row per stream, the current version in the same round trip).
+    #[arg(long, value_enum, requires = "store_url")]
+    occ: Option<OccArg>,
+    /// Keep a PostgreSQL run's schema (its events) on the server; by default it is dropped
+    /// after the audit.
+    #[arg(long)]
+    keep: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OccArg {
+    /// Primary key (stream, version): a conflict is SQLSTATE 23505, the current version a
+    /// second read.
+    Unique,
+    /// A head row per stream moved by UPDATE at the expected version.
+    HeadRow,
+}
+
+impl From<OccArg> for OccShape {
+    fn from(o: OccArg) -> Self {
+        match o {
+            OccArg::Unique => OccShape::Unique,
+            OccArg::HeadRow => OccShape::HeadRow,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -208,9 +240,10 @@ struct CompareArgs {
     #[command(flatten)]
     opts: RunOpts,
     /// The engine of the contention sweep: the simulator (then real threads confirm it at a
-    /// few writer counts), or real threads throughout.
-    #[arg(long, value_enum, default_value_t = EngineArg::Sim)]
-    engine: EngineArg,
+    /// few writer counts), or real threads throughout; with --store-url, async tasks.
+    /// Default: sim, or async with --store-url.
+    #[arg(long, value_enum)]
+    engine: Option<EngineArg>,
 }
 
 #[derive(Debug, Args)]
@@ -219,9 +252,10 @@ struct RunArgs {
     file: PathBuf,
     #[command(flatten)]
     opts: RunOpts,
-    /// Real threads, or the simulator in virtual time.
-    #[arg(long, value_enum, default_value_t = EngineArg::Threads)]
-    engine: EngineArg,
+    /// Real threads, the simulator in virtual time, or async tasks (the engine for a store
+    /// across a network). Default: threads, or async for a PostgreSQL store.
+    #[arg(long, value_enum)]
+    engine: Option<EngineArg>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -230,6 +264,8 @@ enum EngineArg {
     Threads,
     /// Discrete-event simulation in virtual time.
     Sim,
+    /// One tokio task per writer, real clock: for stores across a network (PostgreSQL).
+    Async,
 }
 
 impl From<EngineArg> for EngineKind {
@@ -237,6 +273,7 @@ impl From<EngineArg> for EngineKind {
         match e {
             EngineArg::Threads => EngineKind::Threads,
             EngineArg::Sim => EngineKind::Sim,
+            EngineArg::Async => EngineKind::Async,
         }
     }
 }
@@ -308,10 +345,15 @@ pub(crate) fn dispatch(cli: Cli, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
         Command::Compare(args) => compare::compare(
             args.scenario.as_deref(),
             &args.opts,
-            args.engine.into(),
+            args.engine.map(EngineKind::from),
             stop,
         ),
-        Command::Run(args) => run::run(&args.file, &args.opts, args.engine.into(), stop),
+        Command::Run(args) => run::run(
+            &args.file,
+            &args.opts,
+            args.engine.map(EngineKind::from),
+            stop,
+        ),
         Command::Sweep(args) => sweep::sweep(&args, stop),
         Command::Report(args) => sweep::redraw(&args),
         Command::Validate { files, engine } => {

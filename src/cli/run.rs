@@ -8,13 +8,14 @@ use anyhow::Context;
 use retrylab::engine::{self, EngineKind, RunOptions, RunOutput};
 use retrylab::metrics::output::{create_default_run_dir, prepare_run_dir, write_run};
 use retrylab::metrics::results::Results;
+use retrylab::store::postgres::StoreUrl;
 use retrylab::workload::scenario::Scenario;
 
 use super::sweep::print_report;
 use super::table::{format_ns, pool_table};
 use super::{Ended, REPORTS_ROOT, RunOpts};
 
-/// Applies `--seed` and `--quick`.
+/// Applies `--seed`, `--quick` and the store options.
 fn prepare(mut scenario: Scenario, opts: &RunOpts) -> Scenario {
     if let Some(seed) = opts.seed {
         scenario.seed = seed;
@@ -22,13 +23,39 @@ fn prepare(mut scenario: Scenario, opts: &RunOpts) -> Scenario {
     if opts.quick {
         scenario = scenario.quick();
     }
+    with_store_options(&mut scenario, opts);
     scenario
 }
 
-fn options(stop: Arc<AtomicBool>) -> RunOptions {
+/// `--store-url` (and `--occ`) point the scenario at a PostgreSQL server, whatever its store.
+pub(super) fn with_store_options(scenario: &mut Scenario, opts: &RunOpts) {
+    if let Some(url) = &opts.store_url {
+        scenario
+            .store
+            .use_postgres(StoreUrl::new(url.clone()), opts.occ.map(Into::into));
+    }
+}
+
+/// The engine a run uses: the one asked for, else the scenario's store's default.
+pub(super) fn engine_for(
+    file: &Path,
+    opts: &RunOpts,
+    asked: Option<EngineKind>,
+) -> anyhow::Result<EngineKind> {
+    if let Some(engine) = asked {
+        return Ok(engine);
+    }
+    if opts.store_url.is_some() {
+        return Ok(EngineKind::Async);
+    }
+    Ok(EngineKind::default_for(&Scenario::from_file(file)?))
+}
+
+pub(super) fn options(stop: Arc<AtomicBool>, opts: &RunOpts) -> RunOptions {
     RunOptions {
         progress: true,
         stop: Some(stop),
+        keep_store: opts.keep,
     }
 }
 
@@ -75,15 +102,23 @@ fn with_out_dir(
 pub(crate) fn run(
     file: &Path,
     opts: &RunOpts,
-    engine: EngineKind,
+    engine: Option<EngineKind>,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
-    // The engine's limits are checked with the file's line and field, as `validate --engine`.
-    let scenario = prepare(Scenario::from_file_for(file, engine)?, opts);
+    let engine = engine_for(file, opts, engine)?;
+    // The engine's limits are checked with the file's line and field, as `validate --engine`
+    // (a store given by --store-url is checked below, as the run starts).
+    let scenario = if opts.store_url.is_some() {
+        Scenario::from_file(file)?
+    } else {
+        Scenario::from_file_for(file, engine)?
+    };
+    let scenario = prepare(scenario, opts);
+    scenario.check_for_engine(engine)?;
     let dir = out_dir(&scenario, opts)?;
     announce(&scenario, engine, &dir.path);
     let out = with_out_dir(&dir, || {
-        Ok(engine::run_full(&scenario, engine, &options(stop))?)
+        Ok(engine::run_full(&scenario, engine, &options(stop, opts))?)
     })?;
     finish(&out, &dir.path)
 }

@@ -93,6 +93,7 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
     let run_options = RunOptions {
         progress: false,
         stop: Some(stop),
+        keep_store: false,
     };
     let (quick, alone) = (args.quick, !args.together);
     let outcome = run_sweep(&text, &origin, &spec, &options, &|scenario: &Scenario| {

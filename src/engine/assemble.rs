@@ -11,7 +11,7 @@ use super::{EngineKind, RunOutput};
 use crate::clock::Nanos;
 use crate::metrics::recorder::Recorder;
 use crate::metrics::results::{
-    Integrity, LatencySummary, Machine, PoolResult, Results, SCHEMA_VERSION, SimStats,
+    Integrity, LatencySummary, Machine, PoolResult, Results, SCHEMA_VERSION, SimStats, StoreServer,
 };
 use crate::workload::protocol::Writer;
 
@@ -64,6 +64,72 @@ pub(crate) struct DriverReport {
     pub(crate) wait_overshoot: Option<Histogram<u64>>,
     /// The simulator's own figures.
     pub(crate) sim: Option<SimStats>,
+    /// The audit of a store the driver read back itself (one across a network); `None`: the
+    /// plan's in-memory store is audited here.
+    pub(crate) store: Option<StoreAudit>,
+}
+
+/// A store audited by its driver, and what it learnt of the server.
+#[derive(Debug)]
+pub(crate) struct StoreAudit {
+    /// The store's name, as results give it.
+    pub(crate) name: String,
+    /// The audit of every stream, read back after the run.
+    pub(crate) integrity: Integrity,
+    /// The server behind it.
+    pub(crate) server: Option<StoreServer>,
+}
+
+/// What one writer of a driver on the real clock hands back.
+#[derive(Debug)]
+pub(crate) struct WriterOutcome {
+    /// Its recordings.
+    pub(crate) recorder: Recorder,
+    /// What it ended with.
+    pub(crate) tally: WriterTally,
+    /// A stop request cut its loop.
+    pub(crate) stopped: bool,
+    /// How late its waits returned (ns).
+    pub(crate) overshoot: Histogram<u64>,
+}
+
+impl DriverReport {
+    /// The report of a driver on the real clock: the writers' recordings merged per pool.
+    pub(crate) fn of_writers(plan: &RunPlan<'_>, outcomes: Vec<WriterOutcome>) -> Self {
+        let mut recorders: Vec<Recorder> = plan
+            .pools
+            .iter()
+            .map(|_| Recorder::new(plan.window))
+            .collect();
+        let mut overshoot = empty_histogram();
+        let stopped = outcomes.iter().any(|o| o.stopped);
+        let mut writers = Vec::with_capacity(outcomes.len());
+        let mut last = 0;
+        for o in outcomes {
+            recorders[o.tally.pool as usize].merge(&o.recorder);
+            // Auto-resizing histograms never refuse an add.
+            let _ = overshoot.add(&o.overshoot);
+            last = last.max(o.tally.finished_ns);
+            writers.push(o.tally);
+        }
+        DriverReport {
+            recorders,
+            writers,
+            ended_at: if stopped { last } else { plan.end_ns },
+            stopped,
+            wait_overshoot: Some(overshoot),
+            sim: None,
+            store: None,
+        }
+    }
+}
+
+/// What each writer was told, by the payload tag its events carry: what the audit checks.
+pub(crate) fn told(writers: &[WriterTally]) -> HashMap<u64, Told> {
+    writers
+        .iter()
+        .map(|w| (Writer::payload(w.pool, w.index, 0), w.told))
+        .collect()
 }
 
 /// Audits the store and summarises every pool into the results schema.
@@ -71,11 +137,18 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
     let scenario = plan.scenario;
     let mut writers = report.writers;
     writers.sort_by_key(|w| (w.pool, w.index));
-    let mut told = HashMap::with_capacity(writers.len());
-    for w in &writers {
-        told.insert(Writer::payload(w.pool, w.index, 0), w.told);
-    }
-    let integrity = audit(plan.store.as_ref(), &told, plan.prefilled);
+    let told = told(&writers);
+    let (store, integrity, server) = match report.store {
+        Some(audited) => (audited.name, audited.integrity, audited.server),
+        None => match &plan.store {
+            Some(store) => (
+                store.name().to_owned(),
+                audit(store.as_ref(), &told, plan.prefilled),
+                None,
+            ),
+            None => unreachable!("a driver of a store across a network audits it itself"),
+        },
+    };
     let last_finish = writers.iter().map(|w| w.finished_ns).max().unwrap_or(0);
     // A population run is measured until its last writer finished (if before the end).
     let measured_end = if plan.bounded {
@@ -116,7 +189,7 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
         scenario_toml: scenario_toml(scenario),
         seed: scenario.seed,
         engine: engine.name().to_owned(),
-        store: plan.store.name().to_owned(),
+        store,
         machine: Machine::detect(),
         measured_ns,
         warmup_ns: plan.window.warmup_end_ns,
@@ -127,6 +200,7 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
         pools,
         integrity,
         sim: report.sim,
+        server,
     };
     RunOutput {
         results,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::metrics::results::Integrity;
-use crate::store::EventStore;
+use crate::store::{ActorId, Event, EventStore};
 
 /// Problems listed in full before the rest are only counted.
 const MAX_LISTED_PROBLEMS: usize = 10;
@@ -24,85 +24,136 @@ pub struct Told {
 /// Checks: every stream is gapless from 1 with no duplicate version; every stored event carries
 /// its stream's actor; per writer, stored events are its acknowledged commits plus at most its
 /// unknown outcomes (a lost acknowledged write, or a write stored without its writer being
-/// told, both show).
+/// told, both show); and the store's own count agrees with its streams.
 pub fn audit(store: &dyn EventStore, told: &HashMap<u64, Told>, prefill: u64) -> Integrity {
-    let mut problems = Vec::new();
-    let mut broken_streams = 0;
-    let mut stored_by_writer: HashMap<u64, u64> = HashMap::new();
-    let mut stored = 0u64;
+    let mut check = StreamAudit::new(told, prefill);
     let mut buf = Vec::new();
     for actor in store.actors() {
         buf.clear();
         store.events_into(actor, 1, &mut buf);
-        stored += buf.len() as u64;
-        let gapless = buf
+        check.stream(actor, &buf);
+    }
+    let counted = store.event_count();
+    if check.stored != counted {
+        check.problem(format!(
+            "event_count() says {counted} but the streams hold {}",
+            check.stored
+        ));
+    }
+    check.finish()
+}
+
+/// Audits every event a store holds, as read back from it in one pass (a store across a
+/// network): `events` sorted by actor, then version, as stored. The checks are [`audit`]'s.
+pub fn audit_events(events: &[Event], told: &HashMap<u64, Told>, prefill: u64) -> Integrity {
+    let mut check = StreamAudit::new(told, prefill);
+    for stream in events.chunk_by(|a, b| a.actor == b.actor) {
+        check.stream(stream[0].actor, stream);
+    }
+    check.finish()
+}
+
+/// The audit, fed one stream at a time.
+struct StreamAudit<'t> {
+    told: &'t HashMap<u64, Told>,
+    prefill: u64,
+    problems: Vec<String>,
+    broken_streams: u64,
+    stored_by_writer: HashMap<u64, u64>,
+    stored: u64,
+}
+
+impl<'t> StreamAudit<'t> {
+    fn new(told: &'t HashMap<u64, Told>, prefill: u64) -> Self {
+        Self {
+            told,
+            prefill,
+            problems: Vec::new(),
+            broken_streams: 0,
+            stored_by_writer: HashMap::new(),
+            stored: 0,
+        }
+    }
+
+    fn problem(&mut self, text: String) {
+        if self.problems.len() < MAX_LISTED_PROBLEMS {
+            self.problems.push(text);
+        }
+    }
+
+    /// Checks `actor`'s stream, as stored, in version order.
+    fn stream(&mut self, actor: ActorId, events: &[Event]) {
+        self.stored += events.len() as u64;
+        let gapless = events
             .iter()
             .enumerate()
             .all(|(i, e)| e.version == i as u64 + 1);
-        let own = buf.iter().all(|e| e.actor == actor);
+        let own = events.iter().all(|e| e.actor == actor);
         if !(gapless && own) {
-            broken_streams += 1;
-            if problems.len() < MAX_LISTED_PROBLEMS {
-                problems.push(format!(
-                    "actor {actor}: versions are not 1..={} in order, or an event names another actor",
-                    buf.len()
+            self.broken_streams += 1;
+            self.problem(format!(
+                "actor {actor}: versions are not 1..={} in order, or an event names another actor",
+                events.len()
+            ));
+        }
+        for e in events {
+            *self
+                .stored_by_writer
+                .entry(e.payload & TAG_MASK)
+                .or_insert(0) += 1;
+        }
+    }
+
+    fn finish(mut self) -> Integrity {
+        let told = self.told;
+        let prefill = self.prefill;
+        let stored = self.stored;
+        let acked_total: u64 = told.values().map(|t| t.acknowledged).sum::<u64>() + prefill;
+        let unknown_total: u64 = told.values().map(|t| t.unknown).sum();
+        let prefill_stored = self.stored_by_writer.remove(&PREFILL_TAG).unwrap_or(0);
+        if prefill_stored != prefill {
+            self.problem(format!(
+                "prefill: {prefill} events written, {prefill_stored} stored"
+            ));
+        }
+        let mut writers: Vec<u64> = told
+            .keys()
+            .chain(self.stored_by_writer.keys())
+            .copied()
+            .collect();
+        writers.sort_unstable();
+        writers.dedup();
+        for tag in writers {
+            let t = told.get(&tag).copied().unwrap_or_default();
+            let kept = self.stored_by_writer.get(&tag).copied().unwrap_or(0);
+            if !(t.acknowledged..=t.acknowledged + t.unknown).contains(&kept) {
+                let unknown = match t.unknown {
+                    0 => String::new(),
+                    n => format!(" (and {n} of unknown outcome)"),
+                };
+                self.problem(format!(
+                    "writer {} of pool {}: told of {} commits{unknown}, {kept} stored",
+                    (tag >> 32) & 0xFFFF,
+                    tag >> 48,
+                    t.acknowledged
                 ));
             }
         }
-        for e in &buf {
-            *stored_by_writer.entry(e.payload & TAG_MASK).or_insert(0) += 1;
-        }
-    }
-    let acked_total: u64 = told.values().map(|t| t.acknowledged).sum::<u64>() + prefill;
-    let unknown_total: u64 = told.values().map(|t| t.unknown).sum();
-    let prefill_stored = stored_by_writer.remove(&PREFILL_TAG).unwrap_or(0);
-    if prefill_stored != prefill {
-        problems.push(format!(
-            "prefill: {prefill} events written, {prefill_stored} stored"
-        ));
-    }
-    let mut writers: Vec<u64> = told
-        .keys()
-        .chain(stored_by_writer.keys())
-        .copied()
-        .collect();
-    writers.sort_unstable();
-    writers.dedup();
-    for tag in writers {
-        let t = told.get(&tag).copied().unwrap_or_default();
-        let kept = stored_by_writer.get(&tag).copied().unwrap_or(0);
-        let faithful = (t.acknowledged..=t.acknowledged + t.unknown).contains(&kept);
-        if !faithful && problems.len() < MAX_LISTED_PROBLEMS {
-            let unknown = match t.unknown {
-                0 => String::new(),
-                n => format!(" (and {n} of unknown outcome)"),
-            };
-            problems.push(format!(
-                "writer {} of pool {}: told of {} commits{unknown}, {kept} stored",
-                (tag >> 32) & 0xFFFF,
-                tag >> 48,
-                t.acknowledged
+        if !(acked_total..=acked_total + unknown_total).contains(&stored)
+            && self.problems.is_empty()
+        {
+            self.problem(format!(
+                "{acked_total} events acknowledged, {stored} stored"
             ));
         }
-    }
-    if stored != store.event_count() {
-        problems.push(format!(
-            "event_count() says {} but the streams hold {stored}",
-            store.event_count()
-        ));
-    }
-    if !(acked_total..=acked_total + unknown_total).contains(&stored) && problems.is_empty() {
-        problems.push(format!(
-            "{acked_total} events acknowledged, {stored} stored"
-        ));
-    }
-    Integrity {
-        ok: problems.is_empty(),
-        stored_events: stored,
-        acknowledged_events: acked_total,
-        unknown_outcomes: unknown_total,
-        broken_streams,
-        problems,
+        Integrity {
+            ok: self.problems.is_empty(),
+            stored_events: stored,
+            acknowledged_events: acked_total,
+            unknown_outcomes: unknown_total,
+            broken_streams: self.broken_streams,
+            problems: self.problems,
+        }
     }
 }
 
@@ -115,7 +166,7 @@ pub const PREFILL_TAG: u64 = 0xFFFF << 48;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Event, GlobalMutexStore};
+    use crate::store::GlobalMutexStore;
     use crate::workload::protocol::Writer;
 
     fn event(actor: u64, version: u64, payload: u64) -> Event {
@@ -164,6 +215,32 @@ mod tests {
             bad.problems[0].contains("told of 6 commits, 5 stored"),
             "{:?}",
             bad.problems
+        );
+    }
+
+    #[test]
+    fn events_read_back_in_one_pass_get_the_same_checks() {
+        let w = Writer::payload(0, 1, 0);
+        let told = HashMap::from([(
+            w,
+            Told {
+                acknowledged: 3,
+                unknown: 0,
+            },
+        )]);
+        let faithful = [event(2, 1, w), event(2, 2, w), event(5, 1, w)];
+        let plus_prefill = [&faithful[..], &[event(9, 1, PREFILL_TAG)]].concat();
+        let ok = audit_events(&plus_prefill, &told, 1);
+        assert!(ok.ok, "{:?}", ok.problems);
+        assert_eq!(ok.stored_events, 4);
+        let gap = [event(2, 1, w), event(2, 3, w), event(5, 1, w)];
+        let bad = audit_events(&gap, &told, 0);
+        assert_eq!((bad.ok, bad.broken_streams), (false, 1));
+        let lost = audit_events(&faithful[..2], &told, 0);
+        assert!(
+            lost.problems[0].contains("told of 3 commits, 2 stored"),
+            "{:?}",
+            lost.problems
         );
     }
 }

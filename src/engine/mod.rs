@@ -7,6 +7,7 @@
 //!               │
 //!               ▼ per writer: Schedule (schedule.rs) ─▶ Writer protocol ─▶ Action
 //!          driver: threads/ (real threads, real clock) | sim/ (virtual time)
+//!                  | tasks/ (tokio tasks, real clock, stores across a network)
 //!               │        performs each Action through store_call.rs, cuts it at the end
 //!               ▼
 //!          DriverReport ─▶ assemble.rs (audit, per-pool summaries) ─▶ RunOutput / Results
@@ -15,7 +16,7 @@
 //! Everything but performing an action and telling the time is written once: prefill, arrival
 //! schedules, the run's end, fault injection, seed derivation and results assembly. Both
 //! drivers produce the same [`Results`], so a report cannot tell which engine ran except by the
-//! `engine` field. A new engine (a store across a network) is one more driver.
+//! `engine` field. The async engine (tasks/), for stores across a network, is the third driver.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -31,6 +32,7 @@ pub(crate) mod schedule;
 pub mod sequential;
 pub mod sim;
 pub(crate) mod store_call;
+pub mod tasks;
 pub mod threads;
 
 /// The threaded driver's inner loop and waits, at their old paths (benches use them).
@@ -47,6 +49,9 @@ pub enum EngineKind {
     Threads,
     /// A discrete-event simulation in virtual time on one thread: deterministic, any scale.
     Sim,
+    /// One tokio task per writer, on the real clock: the engine for stores across a network
+    /// (PostgreSQL), which also runs the in-memory stores.
+    Async,
 }
 
 impl EngineKind {
@@ -55,6 +60,17 @@ impl EngineKind {
         match self {
             EngineKind::Threads => "threads",
             EngineKind::Sim => "sim",
+            EngineKind::Async => "async",
+        }
+    }
+
+    /// The engine a scenario runs on when none is named: `async` for a store across a
+    /// network, else `threads`.
+    pub fn default_for(scenario: &Scenario) -> Self {
+        if scenario.store.kind.memory().is_some() {
+            EngineKind::Threads
+        } else {
+            EngineKind::Async
         }
     }
 }
@@ -67,6 +83,9 @@ pub struct RunOptions {
     /// Set to `true` (by a Ctrl-C handler) to stop the run early; results are then marked
     /// partial.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Keep a network store's data after the run (PostgreSQL: its schema) instead of dropping
+    /// it after the audit.
+    pub keep_store: bool,
 }
 
 /// Why a run could not be carried out (bad scenarios are caught earlier, while parsing).
@@ -85,6 +104,13 @@ pub enum EngineError {
         /// What is wrong.
         message: String,
     },
+    /// The store could not be opened before the run (no server at the address, login
+    /// refused, no url): nothing was written. The message names the fix.
+    #[error("{0}")]
+    StoreRefused(String),
+    /// The store failed during the run, its prefill or its audit.
+    #[error("{0}")]
+    StoreFailed(String),
     /// The operating system refused to start a writer thread (too many threads, or out of
     /// memory). Use fewer writers, or `--engine sim`.
     #[error("could not start a writer thread: {source}")]
@@ -143,6 +169,7 @@ pub fn run_full(
     let report = match engine {
         EngineKind::Threads => threads::drive(&plan, opts)?,
         EngineKind::Sim => sim::drive(&plan, opts)?,
+        EngineKind::Async => tasks::session::run(&plan, opts)?,
     };
     Ok(assemble::assemble(&plan, engine, report))
 }
@@ -190,16 +217,17 @@ start_spread = "5us"
         )
         .unwrap();
         let mut stores = Vec::new();
-        for engine in [EngineKind::Threads, EngineKind::Sim] {
+        for engine in [EngineKind::Threads, EngineKind::Sim, EngineKind::Async] {
             let plan = plan::RunPlan::new(&s).unwrap();
             let report = match engine {
                 EngineKind::Threads => threads::drive(&plan, &RunOptions::default()),
                 EngineKind::Sim => sim::drive(&plan, &RunOptions::default()),
+                EngineKind::Async => tasks::session::run(&plan, &RunOptions::default()),
             }
             .unwrap();
             let out = assemble::assemble(&plan, engine, report);
             assert!(out.results.integrity.ok, "{engine:?}");
-            stores.push(contents(plan.store.as_ref()));
+            stores.push(contents(plan.memory().unwrap().as_ref()));
         }
         let appended: usize = stores[0].iter().map(|(_, e)| e.len()).sum();
         assert!(
@@ -208,7 +236,11 @@ start_spread = "5us"
         );
         assert_eq!(
             stores[0], stores[1],
-            "each event went to the same actor in both engines"
+            "each event went to the same actor in threads and sim"
+        );
+        assert_eq!(
+            stores[0], stores[2],
+            "each event went to the same actor in threads and async"
         );
     }
 }

@@ -61,9 +61,10 @@ pub(crate) struct RunPlan<'a> {
     pub(crate) scenario: &'a Scenario,
     /// One entry per pool, in scenario order.
     pub(crate) pools: Vec<PoolRun>,
-    /// The store, already prefilled.
-    pub(crate) store: Arc<dyn EventStore>,
-    /// Events written by the prefill.
+    /// The in-memory store, already prefilled; `None` for a store across a network, which
+    /// its driver opens and prefills.
+    pub(crate) store: Option<Arc<dyn EventStore>>,
+    /// Events written by the prefill (or to be written, for a store across a network).
     pub(crate) prefilled: u64,
     /// Warm-up end and time-series window.
     pub(crate) window: RecordingWindow,
@@ -78,7 +79,7 @@ impl std::fmt::Debug for RunPlan<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunPlan")
             .field("scenario", &self.scenario.name)
-            .field("store", &self.store.name())
+            .field("store", &self.scenario.store.kind.name())
             .field("pools", &self.pools.len())
             .field("end_ns", &self.end_ns)
             .finish_non_exhaustive()
@@ -110,24 +111,21 @@ impl<'a> RunPlan<'a> {
                 writers: spec.writers,
             });
         }
-        let kind = scenario.store.kind.memory().ok_or_else(|| {
-            EngineError::Unsupported(
-                "the postgres store needs the network engine, not built yet: use an in-memory \
-                 store kind"
-                    .into(),
-            )
-        })?;
-        let store = kind.build(
-            scenario.store.shards,
-            usize::try_from(actors).unwrap_or(usize::MAX),
-        );
-        let prefilled = prefill(store.as_ref(), actors, scenario.store.prefill_events);
+        let per_actor = scenario.store.prefill_events;
+        let store = scenario.store.kind.memory().map(|kind| {
+            let store = kind.build(
+                scenario.store.shards,
+                usize::try_from(actors).unwrap_or(usize::MAX),
+            );
+            prefill(store.as_ref(), actors, per_actor);
+            store
+        });
         let warmup = scenario.run.warmup.0;
         Ok(Self {
             scenario,
             pools,
             store,
-            prefilled,
+            prefilled: actors * per_actor,
             window: RecordingWindow {
                 warmup_end_ns: warmup,
                 window_ns: scenario.run.window.0,
@@ -137,6 +135,21 @@ impl<'a> RunPlan<'a> {
                 .duration
                 .map_or(Nanos::MAX, |d| warmup.saturating_add(d.0)),
             bounded: scenario.pools.iter().all(|p| p.operations.is_some()),
+        })
+    }
+
+    /// The in-memory store, for the drivers that run only those.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::Unsupported`] for a store across a network (validation refuses it
+    /// earlier, for every engine but `async`).
+    pub(crate) fn memory(&self) -> Result<&Arc<dyn EventStore>, EngineError> {
+        self.store.as_ref().ok_or_else(|| {
+            EngineError::Unsupported(format!(
+                "the {} store is across a network: run it with --engine async",
+                self.scenario.store.kind.name()
+            ))
         })
     }
 
@@ -160,9 +173,8 @@ impl<'a> RunPlan<'a> {
     }
 }
 
-/// Writes `per_actor` events to every actor before the run, tagged as prefill for the audit;
-/// returns how many.
-fn prefill(store: &dyn EventStore, actors: u64, per_actor: u64) -> u64 {
+/// Writes `per_actor` events to every actor before the run, tagged as prefill for the audit.
+fn prefill(store: &dyn EventStore, actors: u64, per_actor: u64) {
     for actor in 0..actors {
         for version in 1..=per_actor {
             // A fresh store accepts these in order; a refusal would be a store bug the audit
@@ -176,5 +188,4 @@ fn prefill(store: &dyn EventStore, actors: u64, per_actor: u64) -> u64 {
             });
         }
     }
-    actors * per_actor
 }

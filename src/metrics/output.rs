@@ -440,6 +440,7 @@ mod tests {
     fn results() -> Results {
         Results {
             sim: None,
+            server: None,
             schema_version: SCHEMA_VERSION,
             scenario_name: "a b".into(),
             scenario_toml: String::new(),

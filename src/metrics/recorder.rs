@@ -336,6 +336,14 @@ impl Recorder {
         }
     }
 
+    /// An append whose outcome could not be learnt was given up: it may still land, unknown
+    /// to its writer.
+    pub fn outcome_unknown(&mut self, intended_start: Nanos) {
+        if self.measures(intended_start) {
+            self.counters.unknown_outcomes += 1;
+        }
+    }
+
     /// A read operation completed at `now`.
     pub fn read(&mut self, intended_start: Nanos, now: Nanos) {
         if self.measures(intended_start) {

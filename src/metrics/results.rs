@@ -362,6 +362,31 @@ pub struct Results {
     /// What only the simulated engine measures (absent from threaded runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sim: Option<SimStats>,
+    /// The server behind a store across a network (PostgreSQL): its version, how appends
+    /// detect conflicts, where the run's data lived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<StoreServer>,
+}
+
+/// What a run against a store across a network learnt about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreServer {
+    /// The server's own version string (`SHOW server_version` for PostgreSQL).
+    pub server_version: String,
+    /// How appends detect conflicts (`unique` or `head-row`).
+    pub occ_shape: String,
+    /// What a conflict costs in this shape: whether the current version came with it or
+    /// needed a second read.
+    pub occ_note: String,
+    /// Conflicts that needed a second read to learn the current version.
+    pub second_reads: u64,
+    /// Connections the store kept open.
+    pub pool_size: u32,
+    /// The run's namespace (a PostgreSQL schema) on the server.
+    pub namespace: String,
+    /// The namespace was kept after the run (`--keep`); otherwise it was dropped after the
+    /// audit.
+    pub kept: bool,
 }
 
 /// Figures of the simulated store itself, beyond the pools' own.

@@ -58,4 +58,17 @@ pub trait AsyncEventStore: Send + Sync {
 
     /// Every actor with at least one event. For audits, not hot paths.
     fn actors(&self) -> impl Future<Output = Result<Vec<ActorId>, Self::Error>> + Send;
+
+    /// Writes `per_actor` events (versions `1..=per_actor`, event type 0, the given `payload`)
+    /// to each actor `0..actors` of an empty store, before a run. A store across a network
+    /// does it in bulk, not one round trip per event.
+    fn prefill(
+        &self,
+        actors: u64,
+        per_actor: u64,
+        payload: u64,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Every stored event, sorted by actor then version, for the audit after a run.
+    fn read_all(&self) -> impl Future<Output = Result<Vec<Event>, Self::Error>> + Send;
 }

@@ -16,6 +16,7 @@ use crate::engine::{EngineKind, RunOptions};
 use crate::metrics::sweep::compare::{
     COMPARE_FILE, CONFIRMATION_DIR, CONTENTION_DIR, CompareData, CompareManifest,
 };
+use crate::store::postgres::{OccShape, StoreUrl};
 use crate::workload::scenario::Scenario;
 
 /// Writers per pool in a full comparison: doubling, from no contention to more writers than
@@ -60,7 +61,7 @@ impl ComparePlan {
             writers: writers.to_vec(),
             confirm_writers: match engine {
                 EngineKind::Sim => confirm.to_vec(),
-                EngineKind::Threads => Vec::new(),
+                EngineKind::Threads | EngineKind::Async => Vec::new(),
             },
             quick,
         }
@@ -105,6 +106,11 @@ pub struct CompareOptions {
     pub progress: bool,
     /// Set to stop starting new points (Ctrl-C).
     pub stop: Option<Arc<AtomicBool>>,
+    /// Run every point against this PostgreSQL server (`--store-url`), appending in this
+    /// shape (`--occ`), instead of the scenario's store.
+    pub postgres: Option<(StoreUrl, Option<OccShape>)>,
+    /// Keep each point's PostgreSQL schema (`--keep`).
+    pub keep_store: bool,
 }
 
 /// Runs `plan` on `base_text` (the scenario file's text, seed already set; from `origin`) into
@@ -144,10 +150,14 @@ pub fn run_compare(
         let run_options = RunOptions {
             progress: false,
             stop: options.stop.clone(),
+            keep_store: options.keep_store,
         };
         let quick = plan.quick;
         run_sweep(base_text, origin, spec, &sweep_options, &|s: &Scenario| {
-            let s = if quick { s.clone().quick() } else { s.clone() };
+            let mut s = if quick { s.clone().quick() } else { s.clone() };
+            if let Some((url, occ)) = &options.postgres {
+                s.store.use_postgres(url.clone(), *occ);
+            }
             run_each_pool(&s, engine, &run_options, |_| {}).map(|out| out.results)
         })
     };
@@ -275,6 +285,8 @@ mod tests {
             out: dir.path().to_owned(),
             progress: false,
             stop: None,
+            postgres: None,
+            keep_store: false,
         };
         let first = run_compare(text, "t.toml", &plan, &options).unwrap();
         assert_eq!((first.ran, first.interrupted), (2, false));

@@ -148,6 +148,11 @@ pub enum Input {
     /// The response to a `save` did not arrive within the client's timeout: its outcome is
     /// unknown (it may still take effect). The writer resolves it before deciding anything.
     TimedOut,
+    /// A read failed on the way (a network store's lost connection or timeout): nothing was
+    /// read. An append's read counts as a failed attempt, whose retry the policy's `on_error`
+    /// decides; a failed read-back of a timed-out append is read back again after the policy's
+    /// wait, or, if the policy gives up, the append's outcome stays unknown.
+    ReadFailed,
     /// The result of [`Action::ReadEventAt`].
     EventAt {
         /// The event stored at the version asked for, if that version is filled yet.
@@ -381,6 +386,16 @@ impl Writer {
             (Phase::Rebuilding, Input::Events { .. }) if self.kind == OpKind::ReadEvents => {
                 self.finish_read(now, rec)
             }
+            (Phase::Reading | Phase::Rebuilding, Input::ReadFailed)
+                if self.kind != OpKind::Append =>
+            {
+                rec.other_error(self.intended_start);
+                self.finish_read(now, rec)
+            }
+            (Phase::Reading | Phase::Rebuilding, Input::ReadFailed) => {
+                self.outcome(Err(SaveError::Unavailable), now, rec)
+            }
+            (Phase::Resolving, Input::ReadFailed) => self.resolve_failed(now, rec),
             (Phase::Reading, Input::Version(v)) => {
                 self.expected = v + 1;
                 self.think()
@@ -420,6 +435,8 @@ impl Writer {
                 // event again, so at most one of the copies can be stored.
                 None => self.resend(now),
             },
+            // A timed-out append not yet resolved: find out what became of it before anything else.
+            (Phase::BackingOff, Input::Waited) if self.unsettled => self.resolve(),
             (Phase::BackingOff, Input::Waited) => match self.policy.admit(&self.info(now)) {
                 Admission::Proceed => self.refresh(self.pending_refresh, now),
                 Admission::Reject(why) => self.reject(why, now, rec),
@@ -555,6 +572,33 @@ impl Writer {
                 Action::Wait(delay_ns)
             }
             Decision::GiveUp(why) => {
+                rec.gave_up(self.intended_start, now, self.attempt, why);
+                self.policy.on_abandon(&info);
+                self.phase = Phase::Idle;
+                Action::Done(OpEnd::GaveUp(why))
+            }
+        }
+    }
+
+    /// Reading back a timed-out append failed: its outcome is still unknown. The policy's
+    /// `on_error` says whether to read back again (after its delay) or give up, leaving the
+    /// outcome unknown for good.
+    fn resolve_failed(&mut self, now: Nanos, rec: &mut Recorder) -> Action {
+        rec.other_error(self.intended_start);
+        let info = self.info(now);
+        match self
+            .policy
+            .on_error(&info, &SaveError::Unavailable, &mut self.rng)
+        {
+            Decision::Retry { delay_ns, .. } => {
+                rec.backoff(self.intended_start, delay_ns);
+                self.phase = Phase::BackingOff;
+                Action::Wait(delay_ns)
+            }
+            Decision::GiveUp(why) => {
+                self.unsettled = false;
+                self.unknown += 1;
+                rec.outcome_unknown(self.intended_start);
                 rec.gave_up(self.intended_start, now, self.attempt, why);
                 self.policy.on_abandon(&info);
                 self.phase = Phase::Idle;
@@ -846,6 +890,73 @@ mod tests {
         let act = w.resume(perform(&store, act), 14, &mut rec);
         assert_eq!(act, Action::Done(OpEnd::Committed));
         assert_eq!(store.event_count(), 1);
+    }
+
+    /// A writer of a plan retrying errors with no delay (`on_error = "retry"`), or failing them.
+    fn erring_writer(on_error: &str) -> Writer {
+        let plan = plan_with(&format!(
+            "backoff = {{ kind = \"immediate\" }}\non_error = \"{on_error}\""
+        ));
+        Writer::new(Arc::new(plan), 0, writer_rng(1, 0, 0))
+    }
+
+    #[test]
+    fn a_failed_read_back_is_read_back_again_after_the_policys_wait() {
+        let store = GlobalMutexStore::new();
+        let mut rec = recorder();
+        let mut w = erring_writer("retry");
+        let e = to_save(&store, &mut w, &mut rec);
+        let act = w.resume(Input::TimedOut, 10, &mut rec);
+        assert!(matches!(act, Action::ReadEventAt { version: 1, .. }));
+        store.save(e).unwrap(); // it landed while the read-back failed
+        let act = w.resume(Input::ReadFailed, 11, &mut rec);
+        assert_eq!(
+            act,
+            Action::Wait(0),
+            "the policy's delay before reading back again"
+        );
+        let act = w.resume(Input::Waited, 12, &mut rec);
+        assert!(
+            matches!(act, Action::ReadEventAt { version: 1, .. }),
+            "reads back, does not start a new attempt: {act:?}"
+        );
+        let act = w.resume(perform(&store, act), 13, &mut rec);
+        assert_eq!(act, Action::Done(OpEnd::Committed));
+        assert_eq!((w.acknowledged(), w.unknown_outcomes()), (1, 0));
+        assert_eq!(rec.counters.other_errors, 1);
+    }
+
+    #[test]
+    fn a_read_back_given_up_leaves_the_outcome_unknown() {
+        let store = GlobalMutexStore::new();
+        let mut rec = recorder();
+        let mut w = erring_writer("fail");
+        to_save(&store, &mut w, &mut rec);
+        w.resume(Input::TimedOut, 10, &mut rec);
+        let act = w.resume(Input::ReadFailed, 11, &mut rec);
+        assert_eq!(act, Action::Done(OpEnd::GaveUp(GiveUpReason::NotRetryable)));
+        assert_eq!((w.acknowledged(), w.unknown_outcomes()), (0, 1));
+        assert_eq!(rec.counters.unknown_outcomes, 1);
+        assert!(!w.in_operation());
+    }
+
+    #[test]
+    fn a_failed_read_in_an_append_is_a_failed_attempt_the_policy_retries() {
+        let mut rec = recorder();
+        let mut w = erring_writer("retry");
+        let act = w.begin(0, 0, &mut rec);
+        assert!(matches!(act, Action::ReadVersion(0)));
+        let act = w.resume(Input::ReadFailed, 1, &mut rec);
+        assert_eq!(act, Action::Wait(0));
+        let act = w.resume(Input::Waited, 2, &mut rec);
+        assert!(matches!(act, Action::ReadVersion(0)), "{act:?}");
+        assert_eq!(w.attempt(), 2);
+        assert_eq!(rec.counters.other_errors, 1);
+        let mut fail = erring_writer("fail");
+        fail.begin(0, 0, &mut rec);
+        let act = fail.resume(Input::ReadFailed, 1, &mut rec);
+        assert_eq!(act, Action::Done(OpEnd::GaveUp(GiveUpReason::NotRetryable)));
+        assert_eq!(fail.unknown_outcomes(), 0, "nothing was sent");
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub mod limits {
     /// constant as [`crate::engine::threads::MAX_WRITER_THREADS`]; checked by
     /// [`super::Scenario::check_for_engine`].
     pub const MAX_THREAD_WRITERS: u64 = crate::engine::threads::MAX_WRITER_THREADS;
+    /// Writers the async engine runs as tasks (each keeps its own recorder).
+    pub const MAX_TASK_WRITERS: u64 = crate::engine::tasks::MAX_WRITER_TASKS;
     /// The threaded engine records a time series per writer: `writers × windows` is at most
     /// this (2^25 windows of 32 bytes: 1 GiB). Checked by [`super::Scenario::check_for_engine`].
     pub const MAX_THREAD_WINDOW_CELLS: u64 = 1 << 25;
@@ -251,6 +253,14 @@ pub struct StoreSpec {
 }
 
 impl StoreSpec {
+    /// Points the store at the PostgreSQL server at `url` (`--store-url`), appending as `occ`
+    /// says (or as the scenario says, or `unique`).
+    pub fn use_postgres(&mut self, url: StoreUrl, occ: Option<OccShape>) {
+        self.kind = StoreChoice::Postgres;
+        self.url = Some(url);
+        self.occ = occ.or(self.occ);
+    }
+
     /// The PostgreSQL settings, if the store is `postgres` (defaults for what is not set).
     pub fn postgres(&self) -> Option<PostgresSpec> {
         (self.kind == StoreChoice::Postgres).then(|| {
@@ -1089,53 +1099,77 @@ impl Scenario {
     }
 
     fn engine_problem(&self, engine: EngineKind) -> Option<Problem> {
-        if self.store.kind == StoreChoice::Postgres {
+        if let Some(problem) = self.store_problem(engine) {
+            return Some(problem);
+        }
+        let (max_writers, what) = match engine {
+            EngineKind::Sim => return None,
+            EngineKind::Threads => (limits::MAX_THREAD_WRITERS, "threads"),
+            EngineKind::Async => (limits::MAX_TASK_WRITERS, "tasks"),
+        };
+        let writers = self.total_writers();
+        if writers > max_writers {
             return Some(Problem::new(
-                vec![Step::Key("store"), Step::Key("kind")],
+                pool_at(self.pools.len() - 1, "writers"),
                 format!(
-                    "the postgres store needs the network engine, not built yet: the {} engine \
-                     drives only the in-memory stores. Use an in-memory kind (lock-free, \
-                     rwlock-sharded, global-mutex, dashmap) for now",
+                    "{writers} writers in all would need {writers} {what}; the {} engine starts \
+                     at most {max_writers}: use fewer writers, or --engine sim",
                     engine.name()
                 ),
             ));
         }
-        match engine {
-            EngineKind::Sim => None,
-            EngineKind::Threads => {
-                let writers = self.total_writers();
-                if writers > limits::MAX_THREAD_WRITERS {
-                    return Some(Problem::new(
-                        pool_at(self.pools.len() - 1, "writers"),
-                        format!(
-                            "{writers} writers in all would need {writers} threads; the threaded \
-                             engine starts at most {}: use fewer writers, or --engine sim",
-                            limits::MAX_THREAD_WRITERS
-                        ),
-                    ));
-                }
-                let windows = self.windows()?;
-                let cells = writers.saturating_mul(windows);
-                if cells > limits::MAX_THREAD_WINDOW_CELLS {
-                    let least = self
-                        .run_length()?
-                        .div_ceil((limits::MAX_THREAD_WINDOW_CELLS / writers.max(1)).max(1));
-                    return Some(Problem::new(
-                        vec![Step::Key("run"), Step::Key("window")],
-                        format!(
-                            "{writers} writers × {windows} windows of {} = {cells} time-series \
-                             cells; the threaded engine keeps one series per writer and allows \
-                             at most {} cells: use window = \"{}\" or wider, fewer writers, or \
-                             --engine sim",
-                            self.run.window,
-                            limits::MAX_THREAD_WINDOW_CELLS,
-                            format_duration(round_up_nicely(least))
-                        ),
-                    ));
-                }
-                None
-            }
+        let windows = self.windows()?;
+        let cells = writers.saturating_mul(windows);
+        if cells > limits::MAX_THREAD_WINDOW_CELLS {
+            let least = self
+                .run_length()?
+                .div_ceil((limits::MAX_THREAD_WINDOW_CELLS / writers.max(1)).max(1));
+            return Some(Problem::new(
+                vec![Step::Key("run"), Step::Key("window")],
+                format!(
+                    "{writers} writers × {windows} windows of {} = {cells} time-series cells; \
+                     the {} engine keeps one series per writer and allows at most {} cells: \
+                     use window = \"{}\" or wider, fewer writers, or --engine sim",
+                    self.run.window,
+                    engine.name(),
+                    limits::MAX_THREAD_WINDOW_CELLS,
+                    format_duration(round_up_nicely(least))
+                ),
+            ));
         }
+        None
+    }
+
+    /// A store across a network runs only on the async engine, and only in a build with it.
+    fn store_problem(&self, engine: EngineKind) -> Option<Problem> {
+        let kind = self.store.kind;
+        let at = || vec![Step::Key("store"), Step::Key("kind")];
+        if kind.memory().is_some() {
+            return None;
+        }
+        if engine != EngineKind::Async {
+            return Some(Problem::new(
+                at(),
+                format!(
+                    "the {} store is across a network and runs on the async engine only, not \
+                     the {} engine: leave --engine out (async is its default) or pass --engine \
+                     async",
+                    kind.name(),
+                    engine.name()
+                ),
+            ));
+        }
+        if !cfg!(feature = "postgres") {
+            return Some(Problem::new(
+                at(),
+                format!(
+                    "this retrylab was built without the {} store: build it with `cargo build \
+                     --release --features postgres`",
+                    kind.name()
+                ),
+            ));
+        }
+        None
     }
 
     /// `warmup + duration`, when the run has a duration.

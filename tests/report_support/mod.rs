@@ -124,6 +124,7 @@ pub fn drive(scenario: &Scenario) -> Results {
         pools,
         integrity: audit(&store, &acknowledged, 0),
         sim: None,
+        server: None,
     }
 }
 

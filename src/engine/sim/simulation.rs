@@ -131,7 +131,7 @@ impl<'p, 's> Simulation<'p, 's> {
         let limit = scenario.sim.capacity.zip(scenario.sim.service_time);
         let mut sim = Self {
             plan,
-            store: plan.store.clone(),
+            store: plan.memory()?.clone(),
             queue: EventQueue::new(),
             calls: Calls::default(),
             server: StoreServer::new(limit, scenario.run.window.0),
@@ -514,6 +514,7 @@ impl<'p, 's> Simulation<'p, 's> {
             stopped: self.stopped,
             wait_overshoot: None,
             sim: Some(sim),
+            store: None,
         }
     }
 }

@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use self::gate::{GateOpened, StartGate};
 use self::operation::{Performed, Performer};
 use self::wait::PreciseWaiter;
-use super::assemble::{DriverReport, WriterTally, empty_histogram};
+use super::assemble::{DriverReport, WriterOutcome, WriterTally};
 use super::plan::{RunPlan, WriterSetup};
 use super::schedule::Schedule;
 use super::{EngineError, RunOptions};
@@ -27,6 +27,7 @@ pub mod operation;
 pub mod wait;
 use crate::clock::{MILLIS, MonotonicClock, Nanos};
 use crate::metrics::recorder::Recorder;
+use crate::store::EventStore;
 use crate::workload::protocol::Writer;
 
 /// The most writer threads one run may start; beyond it, use the simulated engine. Checked at
@@ -41,17 +42,10 @@ struct InjectedPanic;
 /// What every writer thread shares, read-only.
 struct Shared<'p, 's> {
     plan: &'p RunPlan<'s>,
+    store: &'p dyn EventStore,
     stop: &'p AtomicBool,
     gate: StartGate,
     clock: OnceLock<MonotonicClock>,
-}
-
-/// What one writer thread hands back.
-struct WriterOutcome {
-    recorder: Recorder,
-    tally: WriterTally,
-    stopped: bool,
-    overshoot: hdrhistogram::Histogram<u64>,
 }
 
 /// How a writer's operation loop ended, and when.
@@ -69,6 +63,7 @@ pub(crate) fn drive(plan: &RunPlan<'_>, opts: &RunOptions) -> Result<DriverRepor
     let own_stop = Arc::new(AtomicBool::new(false));
     let shared = Shared {
         plan,
+        store: plan.memory()?.as_ref(),
         stop: opts.stop.as_ref().unwrap_or(&own_stop),
         gate: StartGate::new(),
         clock: OnceLock::new(),
@@ -110,38 +105,11 @@ pub(crate) fn drive(plan: &RunPlan<'_>, opts: &RunOptions) -> Result<DriverRepor
             })
             .collect())
     })?;
-    Ok(report(plan, outcomes))
+    Ok(DriverReport::of_writers(plan, outcomes))
 }
 
-/// Merges the writers' recordings per pool.
-fn report(plan: &RunPlan<'_>, outcomes: Vec<WriterOutcome>) -> DriverReport {
-    let mut recorders: Vec<Recorder> = plan
-        .pools
-        .iter()
-        .map(|_| Recorder::new(plan.window))
-        .collect();
-    let mut overshoot = empty_histogram();
-    let stopped = outcomes.iter().any(|o| o.stopped);
-    let mut writers = Vec::with_capacity(outcomes.len());
-    let mut last = 0;
-    for o in outcomes {
-        recorders[o.tally.pool as usize].merge(&o.recorder);
-        // Auto-resizing histograms never refuse an add.
-        let _ = overshoot.add(&o.overshoot);
-        last = last.max(o.tally.finished_ns);
-        writers.push(o.tally);
-    }
-    DriverReport {
-        recorders,
-        writers,
-        ended_at: if stopped { last } else { plan.end_ns },
-        stopped,
-        wait_overshoot: Some(overshoot),
-        sim: None,
-    }
-}
-
-fn progress_bar(opts: &RunOptions, plan: &RunPlan<'_>) -> Option<ProgressBar> {
+/// A progress bar on the terminal, in milliseconds of the run, if asked for and on a terminal.
+pub(crate) fn progress_bar(opts: &RunOptions, plan: &RunPlan<'_>) -> Option<ProgressBar> {
     if !opts.progress || !std::io::stderr().is_terminal() {
         return None;
     }
@@ -171,7 +139,7 @@ fn writer_thread(shared: &Shared<'_, '_>, setup: WriterSetup) -> WriterOutcome {
     let opened = shared.gate.wait();
     let clock = *shared.clock.get_or_init(MonotonicClock::start);
     let mut performer = Performer::new(
-        plan.store.as_ref(),
+        shared.store,
         plan.scenario.store.latency,
         plan.scenario.store.fault_probability,
         engine_rng,

@@ -58,6 +58,9 @@ struct Statements {
     event_at: String,
     count: String,
     actors: String,
+    all: String,
+    prefill_events: String,
+    prefill_heads: String,
 }
 
 impl Statements {
@@ -90,6 +93,20 @@ impl Statements {
             ),
             count: format!("SELECT count(*) FROM {s}.events"),
             actors: format!("SELECT DISTINCT stream FROM {s}.events"),
+            all: format!(
+                "SELECT stream, version, event_type, payload, timestamp_ns FROM {s}.events \
+                 ORDER BY stream, version"
+            ),
+            // Actors `0..$1` as `bigint`s, `$2` events each, in one statement.
+            prefill_events: format!(
+                "INSERT INTO {s}.events (stream, version, event_type, payload, timestamp_ns) \
+                 SELECT a, v, 0, $3::bigint, 0 FROM generate_series(0::bigint, $1::bigint - 1) a, \
+                 generate_series(1::bigint, $2::bigint) v"
+            ),
+            prefill_heads: format!(
+                "INSERT INTO {s}.streams (stream, version) \
+                 SELECT a, $2::bigint FROM generate_series(0::bigint, $1::bigint - 1) a"
+            ),
         }
     }
 }
@@ -181,6 +198,11 @@ impl PostgresStore {
         &self.ns
     }
 
+    /// Connections the pool keeps open at most.
+    pub fn pool_size(&self) -> usize {
+        self.pool.status().max_size
+    }
+
     /// The OCC shape appends use.
     pub fn occ(&self) -> OccShape {
         self.occ
@@ -236,17 +258,7 @@ impl PostgresStore {
         what: &'static str,
         call: impl Future<Output = Result<T, CallError>>,
     ) -> Result<T, PostgresError> {
-        match tokio::time::timeout(self.call_timeout, call).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(PostgresError::Call {
-                what,
-                source: e.boxed(),
-            }),
-            Err(_) => Err(PostgresError::Timeout {
-                what,
-                seconds: self.call_timeout.as_secs(),
-            }),
-        }
+        within(what, self.call_timeout, call).await
     }
 
     async fn save_unique(&self, e: Event) -> Result<(), SaveError> {
@@ -300,6 +312,25 @@ impl PostgresStore {
         let stmt = c.prepare_cached(sql).await?;
         let row = c.query_one(&stmt, &[&(actor as i64)]).await?;
         Ok(row.get::<_, i64>(0) as Version)
+    }
+}
+
+/// Runs `call` for at most `limit`, naming it in any error.
+async fn within<T>(
+    what: &'static str,
+    limit: Duration,
+    call: impl Future<Output = Result<T, CallError>>,
+) -> Result<T, PostgresError> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(PostgresError::Call {
+            what,
+            source: e.boxed(),
+        }),
+        Err(_) => Err(PostgresError::Timeout {
+            what,
+            seconds: limit.as_secs(),
+        }),
     }
 }
 
@@ -496,5 +527,38 @@ impl AsyncEventStore for PostgresStore {
             Ok(rows.iter().map(|r| r.get::<_, i64>(0) as ActorId).collect())
         })
         .await
+    }
+
+    async fn prefill(
+        &self,
+        actors: u64,
+        per_actor: u64,
+        payload: u64,
+    ) -> Result<(), PostgresError> {
+        if actors == 0 || per_actor == 0 {
+            return Ok(());
+        }
+        let (a, n, p) = (actors as i64, per_actor as i64, payload as i64);
+        let call = async {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await?;
+            tx.execute(&self.sql.prefill_events, &[&a, &n, &p]).await?;
+            if self.occ == OccShape::HeadRow {
+                tx.execute(&self.sql.prefill_heads, &[&a, &n]).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        };
+        // Millions of rows take longer than one call may: bulk work has the longest timeout.
+        within("prefill", PostgresSpec::MAX_TIMEOUT, call).await
+    }
+
+    async fn read_all(&self) -> Result<Vec<Event>, PostgresError> {
+        let call = async {
+            let c = self.client().await?;
+            let rows = c.query(&self.sql.all, &[]).await?;
+            Ok(rows.iter().map(event_of).collect())
+        };
+        within("read back every stream", PostgresSpec::MAX_TIMEOUT, call).await
     }
 }

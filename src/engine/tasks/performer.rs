@@ -1,0 +1,260 @@
+//! One writer operation performed as an async task: the same state machine as the threaded
+//! engine's [`crate::engine::operation::Performer`], with store calls awaited instead of made,
+//! so thousands of writers share a few threads while their calls cross the network.
+//!
+//! The run's end and a stop request cut every operation, as in the threaded engine: no call is
+//! sent at or after the end, no wait ending after it is begun, and a call in flight when either
+//! comes is abandoned (an append then counts as an unknown outcome; the audit allows for it).
+//! A store call that fails on the way (a lost connection, a call timeout) is a failed read
+//! ([`Input::ReadFailed`]) or, for an append, a timeout ([`Input::TimedOut`]): the append may
+//! have been stored, and the writer reads back before it decides anything.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rand::Rng;
+use tokio::sync::watch;
+
+use super::timer::Timer;
+use crate::clock::Nanos;
+use crate::engine::store_call::{Injected, replayed};
+use crate::engine::wait::SPIN_THRESHOLD_NS;
+use crate::metrics::recorder::Recorder;
+use crate::rng::WriterRng;
+use crate::store::{AsyncEventStore, SaveError};
+use crate::workload::protocol::{Action, Input, OpEnd, Writer};
+
+/// How performing one operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Performed {
+    /// The operation ended as the protocol says, at this time.
+    Done(OpEnd, Nanos),
+    /// The run's end or a stop request cut it; it was counted unfinished.
+    Cut(Nanos),
+}
+
+/// What ended a wait or a call early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Interrupted {
+    /// The run's end, at this time.
+    End(Nanos),
+    /// A stop request, noticed at this time.
+    Stop(Nanos),
+}
+
+impl Interrupted {
+    pub(crate) fn at(self) -> Nanos {
+        match self {
+            Interrupted::End(t) | Interrupted::Stop(t) => t,
+        }
+    }
+}
+
+/// What every writer task shares, read-only.
+pub(crate) struct TaskContext<S> {
+    pub(crate) store: Arc<S>,
+    pub(crate) timer: Timer,
+    pub(crate) injected: Injected,
+    pub(crate) end_ns: Nanos,
+    /// The run's stop flag (Ctrl-C), read before every operation and call; the watch channel
+    /// only wakes tasks that are waiting.
+    pub(crate) stop: Option<Arc<AtomicBool>>,
+}
+
+/// Performs one writer's operations against an [`AsyncEventStore`].
+pub(crate) struct AsyncPerformer<'c, S> {
+    cx: &'c TaskContext<S>,
+    stop: watch::Receiver<bool>,
+    rng: WriterRng,
+    overshoot: hdrhistogram::Histogram<u64>,
+}
+
+impl<'c, S: AsyncEventStore> AsyncPerformer<'c, S> {
+    pub(crate) fn new(cx: &'c TaskContext<S>, stop: watch::Receiver<bool>, rng: WriterRng) -> Self {
+        Self {
+            cx,
+            stop,
+            rng,
+            overshoot: crate::engine::assemble::empty_histogram(),
+        }
+    }
+
+    /// How late each wait returned (ns).
+    pub(crate) fn overshoot(&self) -> &hdrhistogram::Histogram<u64> {
+        &self.overshoot
+    }
+
+    /// The engine's random stream for this writer (crash draws come from it too).
+    pub(crate) fn rng(&mut self) -> &mut WriterRng {
+        &mut self.rng
+    }
+
+    /// The time now.
+    pub(crate) fn now(&self) -> Nanos {
+        self.cx.timer.clock().now()
+    }
+
+    /// True once a stop was requested.
+    pub(crate) fn stop_requested(&self) -> bool {
+        self.cx
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
+    /// Waits until `at`, unless the run ends or a stop comes first: on the timer for the bulk,
+    /// then, for the last [`SPIN_THRESHOLD_NS`], yielding to other tasks until the clock reads
+    /// `at`: the threaded engine's rule, so both engines wait as precisely (the timer's thread
+    /// parks to about 60–80 µs).
+    pub(crate) async fn wait_until(&mut self, at: Nanos) -> Result<Nanos, Interrupted> {
+        if at >= self.cx.end_ns {
+            return Err(Interrupted::End(self.cx.end_ns));
+        }
+        let timer = &self.cx.timer;
+        let clock = timer.clock();
+        let bulk_until = at.saturating_sub(SPIN_THRESHOLD_NS);
+        if clock.now() < bulk_until {
+            let stopped = self.stop.wait_for(|s| *s);
+            tokio::select! {
+                biased;
+                _ = stopped => return Err(Interrupted::Stop(clock.now())),
+                _ = timer.sleep_until(bulk_until) => {}
+            }
+        }
+        loop {
+            let now = clock.now();
+            if now >= at {
+                // Auto-resizing histograms never refuse a value.
+                let _ = self.overshoot.record(now - at);
+                return Ok(now);
+            }
+            if self.stop_requested() {
+                return Err(Interrupted::Stop(now));
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Awaits `call` unless the run ends or a stop comes first.
+    async fn until_cut<T>(&mut self, call: impl Future<Output = T>) -> Result<T, Interrupted> {
+        let timer = &self.cx.timer;
+        let end = self.cx.end_ns;
+        let stopped = self.stop.wait_for(|s| *s);
+        tokio::select! {
+            biased;
+            _ = stopped => Err(Interrupted::Stop(timer.clock().now())),
+            out = call => Ok(out),
+            _ = timer.sleep_until(end), if end != Nanos::MAX => Err(Interrupted::End(end)),
+        }
+    }
+
+    /// Performs `writer`'s next operation, meant to start at `intended` (the time is `now`).
+    pub(crate) async fn perform(
+        &mut self,
+        writer: &mut Writer,
+        rec: &mut Recorder,
+        intended: Nanos,
+        mut now: Nanos,
+    ) -> Performed {
+        let mut action = writer.begin(intended, now, rec);
+        loop {
+            let input = match action {
+                Action::Done(end) => return Performed::Done(end, now),
+                Action::Wait(0) => Input::Waited,
+                Action::Wait(ns) => match self.wait_until(now.saturating_add(ns)).await {
+                    Ok(t) => {
+                        now = t;
+                        Input::Waited
+                    }
+                    Err(cut) => return abandon(writer, rec, cut, false),
+                },
+                call => {
+                    if now >= self.cx.end_ns || self.stop_requested() {
+                        return abandon(
+                            writer,
+                            rec,
+                            Interrupted::End(now.min(self.cx.end_ns)),
+                            false,
+                        );
+                    }
+                    if !self.cx.injected.no_latency() {
+                        let request = self.cx.injected.leg(&mut self.rng);
+                        if let Err(cut) = self.wait_until(now.saturating_add(request)).await {
+                            return abandon(writer, rec, cut, false);
+                        }
+                    }
+                    let input = match self.call(call).await {
+                        Ok(input) => input,
+                        // The call was sent; its answer never came.
+                        Err(cut) => return abandon(writer, rec, cut, true),
+                    };
+                    now = self.now();
+                    if !self.cx.injected.no_latency() {
+                        let response = self.cx.injected.leg(&mut self.rng);
+                        match self.wait_until(now.saturating_add(response)).await {
+                            Ok(t) => now = t,
+                            Err(cut) => return abandon(writer, rec, cut, true),
+                        }
+                    }
+                    input
+                }
+            };
+            action = writer.resume(input, now, rec);
+        }
+    }
+
+    /// Sends store call `action` and returns what the writer observes.
+    async fn call(&mut self, action: Action) -> Result<Input, Interrupted> {
+        // A store that answers without waiting (in memory) would let a writer keep its worker
+        // thread for ever: every call spends a unit of tokio's cooperative budget, and a task
+        // out of budget yields, so writers take turns as threads would.
+        tokio::task::consume_budget().await;
+        let store = Arc::clone(&self.cx.store);
+        match action {
+            Action::ReadVersion(actor) => {
+                let read = self.until_cut(store.latest_version(actor)).await?;
+                Ok(read.map_or(Input::ReadFailed, Input::Version))
+            }
+            Action::ReadEvents { actor, from } => {
+                let read = self.until_cut(store.events(actor, from)).await?;
+                Ok(read.map_or(Input::ReadFailed, |events| replayed(&events)))
+            }
+            Action::ReadEventAt { actor, version } => {
+                let read = self
+                    .until_cut(async {
+                        let event = store.event_at(actor, version).await?;
+                        let latest = store.latest_version(actor).await?;
+                        Ok::<_, S::Error>(Input::EventAt { event, latest })
+                    })
+                    .await?;
+                Ok(read.unwrap_or(Input::ReadFailed))
+            }
+            Action::Save(event) => {
+                let p = self.cx.injected.fault_probability;
+                if p > 0.0 && self.rng.random::<f64>() < p {
+                    // An injected fault never reaches the store: nothing was stored.
+                    return Ok(Input::Saved(Err(SaveError::Unavailable)));
+                }
+                Ok(match self.until_cut(store.save(event)).await? {
+                    // The store's own failure on the way: the append may have landed.
+                    Err(SaveError::Unavailable) => Input::TimedOut,
+                    result => Input::Saved(result),
+                })
+            }
+            Action::Wait(_) | Action::Done(_) => {
+                unreachable!("only store calls are sent, not {action:?}")
+            }
+        }
+    }
+}
+
+fn abandon(
+    writer: &mut Writer,
+    rec: &mut Recorder,
+    cut: Interrupted,
+    call_sent: bool,
+) -> Performed {
+    writer.abandon(rec, call_sent);
+    Performed::Cut(cut.at())
+}
