@@ -202,3 +202,70 @@ fn a_sweep_runs_each_pool_alone_unless_told_together_and_says_which() {
     ]);
     assert_eq!(both.status.code(), Some(2));
 }
+
+#[test]
+fn a_sweep_or_comparison_into_a_folder_another_holds_exits_2_naming_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, SCENARIO).unwrap();
+    let out_dir = dir.path().join("sweep");
+    std::fs::create_dir(&out_dir).unwrap();
+    let lock = out_dir.join(retrylab::sweep::LOCK_FILE);
+    let pid = std::process::id();
+    let sweep_args = [
+        "sweep",
+        file.to_str().unwrap(),
+        "--vary",
+        "writers=1,2",
+        "--engine",
+        "sim",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    let compare_args = [
+        "compare",
+        "--quick",
+        "--scenario",
+        file.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--force",
+    ];
+
+    // This test stands for another sweep running into the folder.
+    let held = retrylab::sweep::SweepLock::acquire(&out_dir).unwrap();
+    for args in [&sweep_args[..], &compare_args[..]] {
+        let refused = retrylab(args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{}: {stderr}", args[0]);
+        for says in [
+            lock.display().to_string(),
+            format!("pid {pid}"),
+            "Wait for that sweep to end".into(),
+            format!("delete {}", lock.display()),
+        ] {
+            assert!(
+                stderr.contains(&says),
+                "{} says {says:?}: {stderr}",
+                args[0]
+            );
+        }
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(lock.exists(), "{}: the other sweep's lock is kept", args[0]);
+        assert_eq!(
+            std::fs::read_dir(&out_dir).unwrap().count(),
+            1,
+            "{}: nothing written but the lock",
+            args[0]
+        );
+    }
+    drop(held);
+
+    let ran = retrylab(&sweep_args);
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert!(!lock.exists(), "the lock goes when the sweep ends");
+}

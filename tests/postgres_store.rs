@@ -1,156 +1,133 @@
-//! The store contract of tests/store_contract.rs, run against PostgreSQL in both OCC shapes
-//! through [`AsyncEventStore`]. Needs a server: `RETRYLAB_PG_URL` (ci/test-postgres.sh).
+//! The store contract (tests/contract_support, shared with the in-memory stores) run against
+//! PostgreSQL in both OCC shapes through [`AsyncEventStore`], and what only this store has:
+//! second reads, runs isolated in namespaces, the schema version. Needs a server:
+//! `RETRYLAB_PG_URL` (ci/test-postgres.sh); without one every test says SKIPPED (and fails
+//! under `CI`).
 
+mod contract_support;
 mod pg_support;
 
-use retrylab::store::postgres::{Keep, Namespace, OccShape, PostgresStore, SCHEMA_VERSION};
-use retrylab::store::{ActorId, AsyncEventStore, Event, SaveError, Version, VersionConflict};
+use std::cell::Cell;
+use std::sync::Arc;
 
-fn event(actor: ActorId, version: Version) -> Event {
-    Event {
-        actor,
-        version,
-        event_type: 7,
-        payload: actor.wrapping_mul(1000).wrapping_add(version),
-        timestamp_ns: version,
+use contract_support::{Case, ContractStore, event};
+use retrylab::store::postgres::{Keep, Namespace, OccShape, PostgresStore, SCHEMA_VERSION};
+use retrylab::store::{ActorId, AsyncEventStore, Event, SaveError, Version};
+
+/// The largest version PostgreSQL's `bigint` holds; the store answers a save past it by a
+/// plain read, without trying an insert.
+const MAX_STORED: Version = i64::MAX as Version;
+
+/// A PostgreSQL store seen through the contract's blocking view: each call is `block_on` of
+/// the runtime's handle, from a blocking thread. It counts the conflicts it saw that tried an
+/// insert, so the runner can check the second reads they cost.
+struct Blocking {
+    handle: tokio::runtime::Handle,
+    store: Arc<PostgresStore>,
+    insert_conflicts: Cell<u64>,
+}
+
+impl Blocking {
+    fn read<T>(
+        &self,
+        what: &str,
+        call: impl Future<Output = Result<T, impl std::fmt::Display>>,
+    ) -> T {
+        self.handle
+            .block_on(call)
+            .unwrap_or_else(|e| panic!("{}: {what}: {e}", self.store.name()))
     }
 }
 
-fn conflict(actor: ActorId, current: Version, attempted: Version) -> SaveError {
-    SaveError::Conflict(VersionConflict {
-        actor,
-        current,
-        attempted,
-    })
+impl ContractStore for Blocking {
+    fn name(&self) -> &'static str {
+        self.store.name()
+    }
+    fn save(&self, event: Event) -> Result<(), SaveError> {
+        let outcome = self.handle.block_on(self.store.save(event));
+        if matches!(&outcome, Err(SaveError::Conflict(c)) if c.attempted <= MAX_STORED) {
+            self.insert_conflicts.set(self.insert_conflicts.get() + 1);
+        }
+        outcome
+    }
+    fn latest_version(&self, actor: ActorId) -> Version {
+        self.read("latest_version", self.store.latest_version(actor))
+    }
+    fn events(&self, actor: ActorId, from: Version) -> Vec<Event> {
+        self.read("events", self.store.events(actor, from))
+    }
+    fn event_at(&self, actor: ActorId, version: Version) -> Option<Event> {
+        self.read("event_at", self.store.event_at(actor, version))
+    }
+    fn event_count(&self) -> u64 {
+        self.read("event_count", self.store.event_count())
+    }
+    fn actors(&self) -> Vec<ActorId> {
+        self.read("actors", self.store.actors())
+    }
 }
 
-/// Runs `case` on a fresh store of each shape.
-fn each_shape<F, Fut>(test: &str, case: F)
-where
-    F: Fn(std::sync::Arc<PostgresStore>, OccShape) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
+/// Runs `case` on a fresh store of each shape (its schema dropped after), then checks what
+/// every store must say after any case: its shape's name, and one second read per conflict
+/// that tried an insert in `unique`, none in `head-row`.
+fn each_shape(test: &str, case: Case) {
     let Some(url) = pg_support::url(test) else {
         return;
     };
-    pg_support::runtime().block_on(async {
-        for occ in OccShape::ALL {
-            pg_support::with_store(&url, occ, test, |s| case(s, occ)).await;
-        }
-    });
+    let runtime = pg_support::runtime();
+    for occ in OccShape::ALL {
+        runtime.block_on(pg_support::with_store(
+            &url,
+            occ,
+            test,
+            |store| async move {
+                assert_eq!(store.name(), format!("postgres-{occ}"));
+                let handle = tokio::runtime::Handle::current();
+                // The case blocks on the runtime: off its workers, on a blocking thread.
+                let ran = tokio::task::spawn_blocking(move || {
+                    let blocking = Blocking {
+                        handle,
+                        store,
+                        insert_conflicts: Cell::new(0),
+                    };
+                    case(&blocking);
+                    let expected = if occ.conflict_needs_second_read() {
+                        blocking.insert_conflicts.get()
+                    } else {
+                        0
+                    };
+                    assert_eq!(
+                        blocking.store.second_reads(),
+                        expected,
+                        "{occ}: second reads"
+                    );
+                })
+                .await;
+                if let Err(e) = ran {
+                    std::panic::resume_unwind(e.into_panic());
+                }
+            },
+        ));
+    }
 }
 
-#[test]
-fn appends_in_order_and_rejects_stale_and_too_new_versions_exactly() {
-    each_shape("contract_order", |store, occ| async move {
-        let steps: &[(Version, Result<(), SaveError>)] = &[
-            (2, Err(conflict(5, 0, 2))),
-            (1, Ok(())),
-            (1, Err(conflict(5, 1, 1))),
-            (3, Err(conflict(5, 1, 3))),
-            (2, Ok(())),
-            (3, Ok(())),
-            (2, Err(conflict(5, 3, 2))),
-            (1, Err(conflict(5, 3, 1))),
-            (9, Err(conflict(5, 3, 9))),
-            (Version::MAX, Err(conflict(5, 3, Version::MAX))),
-            (0, Err(SaveError::InvalidVersion { actor: 5 })),
-            (4, Ok(())),
-        ];
-        for (i, (version, expected)) in steps.iter().enumerate() {
-            assert_eq!(
-                store.save(event(5, *version)).await,
-                *expected,
-                "{occ} step {i}"
-            );
-        }
-        assert_eq!(store.latest_version(5).await.unwrap(), 4, "{occ}");
-        // Only `unique` pays a second read per conflict (7 conflicts above, one of them the
-        // too-new Version::MAX answered by a plain read before any insert).
-        let expected_reads = if occ.conflict_needs_second_read() {
-            6
-        } else {
-            0
-        };
-        assert_eq!(store.second_reads(), expected_reads, "{occ}");
-    });
-}
+contract_support::contract_tests!(each_shape);
 
 #[test]
-fn unknown_actors_have_version_zero_and_no_events() {
-    each_shape("contract_unknown", |store, occ| async move {
-        assert_eq!(store.latest_version(42).await.unwrap(), 0, "{occ}");
-        assert!(store.events(42, 0).await.unwrap().is_empty(), "{occ}");
-        assert_eq!(store.event_at(42, 1).await.unwrap(), None, "{occ}");
-        let _ = store.save(event(42, 3)).await;
-        let _ = store.save(event(42, 0)).await;
-        assert_eq!(store.latest_version(42).await.unwrap(), 0, "{occ}");
-        assert!(store.actors().await.unwrap().is_empty(), "{occ}");
-        assert_eq!(store.event_count().await.unwrap(), 0, "{occ}");
-    });
-}
-
-#[test]
-fn events_honour_their_lower_bound_and_round_trip_every_bit() {
-    each_shape("contract_events", |store, occ| async move {
-        // Actors, payloads and timestamps past i64::MAX must come back as written.
-        let actor = u64::MAX - 3;
-        let all: Vec<Event> = (1..=40)
-            .map(|v| Event {
-                payload: u64::MAX - v,
-                timestamp_ns: (1 << 63) + v,
-                event_type: u32::MAX,
-                ..event(actor, v)
-            })
-            .collect();
-        for e in &all {
-            store.save(*e).await.unwrap();
-        }
-        let cases: &[(Version, &[Event])] = &[
-            (0, &all[..]),
-            (1, &all[..]),
-            (2, &all[1..]),
-            (40, &all[39..]),
-            (41, &[]),
-            (Version::MAX, &[]),
-        ];
-        for (from, expected) in cases {
-            assert_eq!(
-                store.events(actor, *from).await.unwrap(),
-                *expected,
-                "{occ} from {from}"
-            );
-        }
-        assert_eq!(
-            store.event_at(actor, 17).await.unwrap(),
-            Some(all[16]),
-            "{occ}"
+fn only_unique_pays_a_second_read_per_conflict() {
+    each_shape("second_reads", |store| {
+        // Two conflicts that try an insert: each_shape then finds two second reads in
+        // `unique` and none in `head-row`.
+        let name = store.name();
+        store.save(event(5, 1)).unwrap();
+        assert!(
+            store.save(event(5, 1)).unwrap_err().as_conflict().is_some(),
+            "{name}"
         );
-        assert_eq!(store.event_at(actor, 0).await.unwrap(), None, "{occ}");
-        assert_eq!(store.event_at(actor, 41).await.unwrap(), None, "{occ}");
-    });
-}
-
-#[test]
-fn counts_and_actors_cover_every_stream() {
-    each_shape("contract_counts", |store, occ| async move {
-        let lengths = [(3u64, 5u64), (17, 1), (1 << 40, 12), (u64::MAX, 2)];
-        for (actor, length) in lengths {
-            for v in 1..=length {
-                store.save(event(actor, v)).await.unwrap();
-            }
-        }
-        let mut actors = store.actors().await.unwrap();
-        actors.sort_unstable();
-        let mut expected: Vec<ActorId> = lengths.iter().map(|(a, _)| *a).collect();
-        expected.sort_unstable();
-        assert_eq!(actors, expected, "{occ}");
-        assert_eq!(store.event_count().await.unwrap(), 20, "{occ}");
-        for (actor, length) in lengths {
-            assert_eq!(store.latest_version(actor).await.unwrap(), length, "{occ}");
-        }
-        let names = ["postgres-unique", "postgres-head-row"];
-        assert!(names.contains(&store.name()), "{occ}");
+        assert!(
+            store.save(event(5, 3)).unwrap_err().as_conflict().is_some(),
+            "{name}"
+        );
     });
 }
 

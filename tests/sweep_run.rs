@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use retrylab::engine::EngineError;
 use retrylab::sweep::{self, SweepOptions, SweepSpec};
+use retrylab::workload::scenario::Scenario;
 
 fn options(out: &std::path::Path, parallel: bool) -> SweepOptions {
     SweepOptions {
@@ -20,6 +21,24 @@ fn options(out: &std::path::Path, parallel: bool) -> SweepOptions {
         stop: None,
         fresh: false,
     }
+}
+
+/// Runs `spec` over the two-pool scenario into `opts.out`.
+fn two_pools<R>(
+    spec: &SweepSpec,
+    opts: &SweepOptions,
+    runner: &R,
+) -> Result<sweep::SweepOutcome, sweep::SweepError>
+where
+    R: Fn(&Scenario) -> Result<retrylab::metrics::results::Results, EngineError> + Sync,
+{
+    sweep::run_sweep(
+        report_support::TWO_POOLS,
+        "two-pools.toml",
+        spec,
+        opts,
+        runner,
+    )
 }
 
 #[test]
@@ -293,4 +312,171 @@ fn a_resume_with_other_settings_is_refused_naming_the_setting() {
         msg.contains("unrecorded") && msg.contains("cannot be resumed"),
         "{msg}"
     );
+}
+
+#[test]
+fn a_locked_folder_is_refused_naming_the_lock_its_pid_and_the_fix() {
+    use retrylab::exit::Classify;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SweepSpec::parse(&["writers=2,4".into()], 1).unwrap();
+    let calls = AtomicUsize::new(0);
+    let lock_path = dir.path().join(sweep::LOCK_FILE);
+    let runner = |s: &Scenario| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        // Held for the whole sweep, by this process.
+        let text = std::fs::read_to_string(&lock_path).expect("locked while a point runs");
+        assert!(
+            text.contains(&format!("pid {}\n", std::process::id())),
+            "{text}"
+        );
+        Ok(report_support::drive(s))
+    };
+    let run = || two_pools(&spec, &options(dir.path(), false), &runner);
+
+    // Another sweep (here: this test) holds the folder.
+    let held = sweep::SweepLock::acquire(dir.path()).unwrap();
+    let err = run().unwrap_err();
+    let msg = err.to_string();
+    let pid = std::process::id();
+    assert!(
+        matches!(&err, sweep::SweepError::Locked { lock, pid: Some(p), started: Some(_) }
+            if *lock == lock_path && *p == pid),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_kind().code(), 2, "bad input, like a taken folder");
+    for says in [
+        lock_path.display().to_string(),
+        format!("pid {pid}"),
+        "Wait for that sweep to end".into(),
+        format!("if process {pid} is gone"),
+        format!("delete {}", lock_path.display()),
+    ] {
+        assert!(msg.contains(&says), "says {says:?}: {msg}");
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "nothing ran");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "nothing written but the lock"
+    );
+    drop(held);
+
+    // Free again: the sweep runs, holding the lock throughout, and lets it go at the end.
+    assert_eq!(run().unwrap().ran, 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert!(!lock_path.exists(), "the lock goes when the sweep ends");
+    // And a resume takes it again, as any sweep.
+    assert_eq!(run().unwrap().skipped, 2);
+    assert!(!lock_path.exists());
+}
+
+#[test]
+fn a_lock_left_behind_is_never_removed_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock_path = dir.path().join(sweep::LOCK_FILE);
+    // As a killed sweep leaves it: a pid no process has.
+    let left = "retrylab: a sweep is writing into this folder\npid 4000000000\n";
+    std::fs::write(&lock_path, left).unwrap();
+    let spec = SweepSpec::parse(&["writers=2".into()], 1).unwrap();
+    let runner = |s: &Scenario| Ok(report_support::drive(s));
+    for force in [false, true] {
+        let mut opts = options(dir.path(), false);
+        opts.force = force;
+        let err = two_pools(&spec, &opts, &runner).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(
+                err,
+                sweep::SweepError::Locked {
+                    pid: Some(4_000_000_000),
+                    ..
+                }
+            ),
+            "--force {force}: {msg}"
+        );
+        assert!(msg.contains("if process 4000000000 is gone"), "{msg}");
+        assert_eq!(std::fs::read_to_string(&lock_path).unwrap(), left);
+    }
+    // Deleting it, as the message says, lets the sweep run.
+    std::fs::remove_file(&lock_path).unwrap();
+    assert_eq!(
+        two_pools(&spec, &options(dir.path(), false), &runner)
+            .unwrap()
+            .ran,
+        1
+    );
+}
+
+#[test]
+fn the_lock_goes_when_a_sweep_fails_is_refused_or_stops_and_the_rest_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock_path = dir.path().join(sweep::LOCK_FILE);
+    let spec = SweepSpec::parse(&["writers=2,3,4".into()], 1).unwrap();
+    let failing = |s: &Scenario| {
+        if s.pools[0].writers == 3 {
+            Err(EngineError::Unsupported("three is unlucky".into()))
+        } else {
+            Ok(report_support::drive(s))
+        }
+    };
+    let err = two_pools(&spec, &options(dir.path(), false), &failing).unwrap_err();
+    assert!(matches!(err, sweep::SweepError::Run { .. }), "{err}");
+    assert!(!lock_path.exists(), "gone after a failed sweep");
+
+    // Refused (another sweep's folder): the refusal lets go of the lock too.
+    let other = SweepSpec::parse(&["actors=2,3".into()], 1).unwrap();
+    let err = two_pools(&other, &options(dir.path(), false), &failing).unwrap_err();
+    assert!(matches!(err, sweep::SweepError::OtherSweep(_)), "{err}");
+    assert!(!lock_path.exists(), "gone after a refusal");
+
+    // Stopped during its only point to run: the lock goes, and a resume finishes the sweep.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut stoppable = options(dir.path(), false);
+    stoppable.stop = Some(stop.clone());
+    let stopping = |s: &Scenario| {
+        stop.store(true, Ordering::SeqCst);
+        let mut results = report_support::drive(s);
+        results.partial = true;
+        Ok(results)
+    };
+    let stopped = two_pools(&spec, &stoppable, &stopping).unwrap();
+    assert!(stopped.interrupted);
+    assert!(!lock_path.exists(), "gone after a stopped sweep");
+    let ok = |s: &Scenario| Ok(report_support::drive(s));
+    let resumed = two_pools(&spec, &options(dir.path(), false), &ok).unwrap();
+    assert_eq!((resumed.ran, resumed.skipped), (1, 2));
+    assert!(!lock_path.exists());
+}
+
+#[test]
+fn a_second_sweep_started_while_one_runs_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = SweepSpec::parse(&["writers=2".into()], 1).unwrap();
+    // The first sweep waits inside its point until the second has been answered.
+    let in_point = std::sync::Barrier::new(2);
+    let answered = std::sync::Barrier::new(2);
+    let first_runner = |s: &Scenario| {
+        in_point.wait();
+        answered.wait();
+        Ok(report_support::drive(s))
+    };
+    let second_calls = AtomicUsize::new(0);
+    let second_runner = |s: &Scenario| {
+        second_calls.fetch_add(1, Ordering::SeqCst);
+        Ok(report_support::drive(s))
+    };
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| two_pools(&spec, &options(dir.path(), false), &first_runner));
+        in_point.wait();
+        let second = two_pools(&spec, &options(dir.path(), false), &second_runner);
+        answered.wait();
+        let err = second.unwrap_err();
+        assert!(
+            matches!(err, sweep::SweepError::Locked { pid: Some(p), .. } if p == std::process::id()),
+            "{err}"
+        );
+        assert_eq!(first.join().unwrap().unwrap().ran, 1);
+    });
+    assert_eq!(second_calls.load(Ordering::SeqCst), 0);
+    assert!(!dir.path().join(sweep::LOCK_FILE).exists());
 }

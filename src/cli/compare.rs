@@ -13,6 +13,7 @@ use retrylab::metrics::sweep::confirmation::confirm_rows;
 use retrylab::metrics::sweep::patterns::{Level, Levels, levels, seed_table};
 use retrylab::report::{ReportInput, compare_tables, style};
 use retrylab::store::postgres::StoreUrl;
+use retrylab::sweep::SweepError;
 use retrylab::sweep::compare::{CompareOptions, ComparePlan, run_compare, with_seed};
 use retrylab::workload::scenario::{Scenario, read_scenario_file};
 
@@ -96,9 +97,10 @@ pub(crate) fn compare(
             keep_store: opts.keep,
         },
     )
-    .inspect_err(|_| {
-        // Made by this command a moment ago, so all it holds is this comparison's start.
-        if dir.created {
+    .inspect_err(|e| {
+        // Made by this command a moment ago, so all it holds is this comparison's start;
+        // unless another comparison started on it at the same moment and holds its lock.
+        if dir.created && !matches!(e, SweepError::Locked { .. }) {
             let _ = std::fs::remove_dir_all(&dir.path);
         }
     })

@@ -304,7 +304,7 @@ pub fn probe_writable(dir: &Path) -> Result<(), OutputError> {
 }
 
 /// `secs` since the Unix epoch as `YYYYMMDD-HHMMSS` (UTC), by the civil-from-days algorithm.
-fn utc_stamp(secs: u64) -> String {
+pub(crate) fn utc_stamp(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let z = days + 719_468;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::error::SweepError;
+use super::lock::SweepLock;
 use super::runner::{SweepOptions, run_sweep};
 use super::spec::SweepSpec;
 use crate::engine::sequential::run_each_pool;
@@ -115,7 +116,9 @@ pub struct CompareOptions {
 
 /// Runs `plan` on `base_text` (the scenario file's text, seed already set; from `origin`) into
 /// `options.out`: `compare.json`, the contention sweep, then the confirmation. Every point is
-/// run now (a comparison is one measurement, never resumed), each pool alone.
+/// run now (a comparison is one measurement, never resumed), each pool alone. The folder is
+/// locked ([`SweepLock`]) until this returns: a comparison started on a folder another sweep or
+/// comparison holds is refused with [`SweepError::Locked`], before anything is written.
 pub fn run_compare(
     base_text: &str,
     origin: &str,
@@ -134,6 +137,9 @@ pub fn run_compare(
             .map(|_| EngineKind::Threads.name().to_owned()),
         quick: plan.quick,
     };
+    // Held for both sweeps, so another comparison cannot start in this folder between them
+    // (each sweep also locks its own subfolder).
+    let _lock = SweepLock::acquire(&options.out)?;
     write_manifest(&options.out, &manifest)?;
     let sweep = |spec: &SweepSpec, engine: EngineKind, dir: &str| {
         let sweep_options = SweepOptions {
@@ -305,6 +311,18 @@ mod tests {
         // Run again into the same folder: every point runs again, none is resumed.
         let again = run_compare(text, "t.toml", &plan, &options).unwrap();
         assert_eq!(again.ran, 2);
+        // Neither the comparison's lock nor its sweep's is left behind.
+        let lock = super::super::lock::LOCK_FILE;
+        assert!(!dir.path().join(lock).exists());
+        assert!(!dir.path().join(CONTENTION_DIR).join(lock).exists());
+
+        // Held by another comparison: refused before anything is written, its lock kept.
+        let held = SweepLock::acquire(dir.path()).unwrap();
+        std::fs::remove_file(dir.path().join(COMPARE_FILE)).unwrap();
+        let err = run_compare(text, "t.toml", &plan, &options).unwrap_err();
+        assert!(matches!(err, SweepError::Locked { .. }), "{err}");
+        assert!(!dir.path().join(COMPARE_FILE).exists(), "nothing written");
+        assert!(held.path().exists());
     }
 
     #[test]

@@ -104,6 +104,20 @@ pub enum SweepError {
         /// What to pass instead.
         fix: String,
     },
+    /// The folder's lock file ([`super::lock::LOCK_FILE`]) exists: another sweep or comparison
+    /// is writing into it, or one that was killed left its lock behind (never removed
+    /// silently: only the user can tell). Wait for that sweep to end; if its process is gone,
+    /// delete the lock file and run again. Or choose another `--out`.
+    #[error("{}", super::lock::locked_message(lock, *pid, started.as_deref()))]
+    Locked {
+        /// The lock file.
+        lock: PathBuf,
+        /// The process id the lock file names (`None` if it names none: being written this
+        /// instant, or damaged).
+        pid: Option<u32>,
+        /// When that sweep started, as the lock file says.
+        started: Option<String>,
+    },
     /// A file of the sweep could not be written or read. Check the folder's permissions and
     /// free space.
     #[error(
@@ -162,6 +176,8 @@ impl Classify for SweepError {
             | SweepError::OtherSweep(_)
             | SweepError::NotASweepFolder(_)
             | SweepError::SettingsDiffer { .. }
+            // Another sweep's folder, for now: wait, or delete a lock its process left behind.
+            | SweepError::Locked { .. }
             // A damaged saved file: the user deletes it and the point reruns.
             | SweepError::Damaged { .. } => ExitKind::BadInput,
             SweepError::Scenario(e) => e.exit_kind(),

@@ -10,12 +10,14 @@
 //! scenario is the edited TOML parsed with the normal validation, so a bad value fails with the
 //! same located message as a bad scenario file — before anything runs. Points are saved as
 //! they finish ([`manifest`], with the analysis in `metrics::sweep`, beside the results schema),
-//! so an interrupted sweep resumes where it stopped.
+//! so an interrupted sweep resumes where it stopped. A running sweep holds its folder's lock
+//! file ([`lock`]), so two sweeps started on one folder never interleave their points.
 //! [`verdict::when_to_use`] turns a sweep into the seed's "when to use each pattern" table,
 //! measured. `retrylab compare` is a built-in sweep over `writers` ([`compare`]).
 
 pub mod compare;
 mod error;
+pub mod lock;
 pub mod param;
 pub mod runner;
 pub mod spec;
@@ -24,6 +26,7 @@ pub mod spec;
 pub use crate::metrics::sweep::{manifest, stats, values, verdict};
 
 pub use error::SweepError;
+pub use lock::{LOCK_FILE, SweepLock};
 pub use manifest::{SweepData, load};
 pub use runner::{SweepOptions, SweepOutcome, run_sweep};
 pub use spec::SweepSpec;

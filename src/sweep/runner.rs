@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::error::SweepError;
+use super::lock::{LOCK_FILE, SweepLock};
 use super::manifest::{
     MANIFEST_FILE, PointData, SweepData, SweepManifest, read_manifest, read_rep, rep_dir,
 };
@@ -20,7 +21,8 @@ use crate::workload::scenario::Scenario;
 /// How to run a sweep (clap-free; the command line fills it).
 #[derive(Clone, Debug)]
 pub struct SweepOptions {
-    /// The sweep folder (created; a folder of the same sweep is resumed).
+    /// The sweep folder (created; a folder of the same sweep is resumed; locked while the sweep
+    /// runs).
     pub out: PathBuf,
     /// Run points in parallel (for the simulated engine; the threaded engine needs the cores,
     /// so its points run one after another).
@@ -84,6 +86,10 @@ struct Job<'a> {
 
 /// Runs the sweep of `spec` over the scenario text `base_text` (from `origin`), calling
 /// `runner` for each point and repeat. The threaded engine's `engine::run` fits `runner`.
+///
+/// The folder is created if missing and locked ([`SweepLock`]) from before it is checked until
+/// this returns, whether the sweep finished, failed or was stopped: a sweep started on a folder
+/// another one holds is refused with [`SweepError::Locked`], before anything is written.
 pub fn run_sweep<R>(
     base_text: &str,
     origin: &str,
@@ -110,9 +116,11 @@ where
         quick: Some(options.quick),
     };
     let out = &options.out;
-    if options.fresh {
-        std::fs::create_dir_all(out).map_err(io(out))?;
-    } else {
+    // The folder is locked before it is checked and held until the sweep returns, so no other
+    // sweep writes into it between the check and the last point.
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let _lock = SweepLock::acquire(out)?;
+    if !options.fresh {
         prepare_folder(out, &manifest, options.force)?;
     }
     // The longest point folder is made now, so a name the disk refuses fails before any run.
@@ -237,9 +245,9 @@ where
     })
 }
 
-/// Makes `out` ready for the sweep `manifest` before anything runs: creates it if missing;
-/// resumes it only if it holds the same sweep made the same way; refuses a non-empty folder
-/// that is not a sweep folder unless `force`.
+/// Checks that the existing, locked folder `out` can take the sweep `manifest` before anything
+/// runs: resumes it only if it holds the same sweep made the same way; refuses a folder that
+/// holds anything but the lock and is not a sweep folder, unless `force`.
 fn prepare_folder(out: &Path, manifest: &SweepManifest, force: bool) -> Result<(), SweepError> {
     if out.join(MANIFEST_FILE).exists() {
         let old = read_manifest(out)?;
@@ -257,21 +265,13 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, force: bool) -> Result<(
         }
         return Ok(());
     }
-    match std::fs::read_dir(out) {
-        Ok(mut entries) => {
-            if entries.next().is_some() && !force {
-                return Err(SweepError::NotASweepFolder(out.to_owned()));
-            }
-            Ok(())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(out).map_err(io(out))
-        }
-        Err(source) => Err(SweepError::Io {
-            path: out.to_owned(),
-            source,
-        }),
+    let mut entries = std::fs::read_dir(out).map_err(io(out))?;
+    // An entry that cannot be read counts as something else in the folder.
+    let holds_more = entries.any(|e| !matches!(e, Ok(e) if e.file_name() == LOCK_FILE));
+    if holds_more && !force {
+        return Err(SweepError::NotASweepFolder(out.to_owned()));
     }
+    Ok(())
 }
 
 fn save(job: &Job<'_>, results: &Results) -> Result<(), SweepError> {
