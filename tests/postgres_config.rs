@@ -1,6 +1,7 @@
 //! The `postgres` store kind in a scenario, in any build (no feature, no server): its fields
-//! parse and are bounded, the password never reaches what is written, and until the network
-//! engine exists both engines refuse it with exit 2 and say so.
+//! parse and are bounded, the password never reaches what is written, the threaded and
+//! simulated engines refuse it with exit 2 and point at the async engine, and a build without
+//! the `postgres` feature says how to get one.
 
 use std::process::Command;
 
@@ -74,23 +75,46 @@ fn postgres_fields_are_checked_and_belong_to_postgres_only() {
 }
 
 #[test]
-fn both_engines_refuse_postgres_with_exit_2_until_the_network_engine_exists() {
+fn engines_without_a_network_driver_refuse_postgres_with_exit_2_and_name_async() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pg.toml");
     std::fs::write(&file, scenario(PG)).unwrap();
     for engine in ["threads", "sim"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_retrylab"))
-            .args(["run", file.to_str().unwrap(), "--engine", engine, "--quick"])
-            .arg("--out")
-            .arg(dir.path().join(format!("out-{engine}")))
-            .output()
-            .expect("the binary runs");
+        let out = run_with(&file, &["--engine", engine], &dir.path().join(engine));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{engine}: {stderr}");
         assert!(
-            stderr.contains("needs the network engine, not built yet"),
+            stderr.contains("runs on the async engine only") && stderr.contains("--engine async"),
             "{engine}: {stderr}"
         );
         assert!(!stderr.contains("hunter2"), "{stderr}");
+        assert!(
+            !dir.path().join(engine).exists(),
+            "refused before any folder was made"
+        );
     }
+}
+
+/// Without the feature, the async engine (the default for postgres) says how to build one.
+#[cfg(not(feature = "postgres"))]
+#[test]
+fn a_build_without_postgres_says_how_to_build_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pg.toml");
+    std::fs::write(&file, scenario(PG)).unwrap();
+    let out = run_with(&file, &[], &dir.path().join("out"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--features postgres"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+fn run_with(file: &std::path::Path, args: &[&str], out: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_retrylab"))
+        .args(["run", file.to_str().unwrap(), "--quick"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("the binary runs")
 }

@@ -69,6 +69,8 @@ pub trait AsyncEventStore: Send + Sync {
         payload: u64,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// Every stored event, sorted by actor then version, for the audit after a run.
+    /// Every stored event, sorted by actor then version, for the audit after a run: read once
+    /// every call sent before has ended on the store (a call whose caller stopped waiting, cut
+    /// by the run's end or a timeout, may still be executing there and commit).
     fn read_all(&self) -> impl Future<Output = Result<Vec<Event>, Self::Error>> + Send;
 }

@@ -123,7 +123,7 @@ mod postgres {
             .map_err(failed)?;
         let server_version = store.server_version().await.map_err(failed)?;
         let mut report = super::super::drive(plan, Arc::clone(store), opts).await?;
-        let events = store.read_all().await.map_err(failed)?;
+        let events = read_back(store).await?;
         let integrity = audit_events(&events, &told(&report.writers), plan.prefilled);
         let occ = store.occ();
         report.store = Some(StoreAudit {
@@ -146,6 +146,24 @@ mod postgres {
             }),
         });
         Ok(report)
+    }
+
+    /// Every stream, read back for the audit; a read that fails on the way (a connection lost
+    /// under it) is tried again a few times, as nothing depends on it having been made once.
+    async fn read_back(store: &PostgresStore) -> Result<Vec<crate::store::Event>, EngineError> {
+        const TRIES: u32 = 5;
+        let mut tried = 1;
+        loop {
+            match store.read_all().await {
+                Ok(events) => return Ok(events),
+                Err(e) if tried < TRIES => {
+                    tracing::warn!("reading the streams back failed, trying again: {e}");
+                    tried += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(failed(e)),
+            }
+        }
     }
 
     /// Opening failed: bad input (no url, unreachable, login) unless the server failed.

@@ -248,6 +248,27 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Returns once every statement sent before has ended on the server. A call whose future
+    /// was dropped (the run's end, a timeout) leaves its statement running on its connection,
+    /// and a connection answers in order: holding every connection of the pool at once and
+    /// making one round trip on each waits them all out.
+    async fn settle(&self) -> Result<(), CallError> {
+        let size = self.pool.status().max_size;
+        let mut held = Vec::with_capacity(size);
+        for _ in 0..size {
+            held.push(self.client().await?);
+        }
+        for c in &held {
+            match c.simple_query("SELECT 1").await {
+                // A connection that closed took its statements with it: ended too.
+                Err(_) if c.is_closed() => {}
+                Err(e) => return Err(e.into()),
+                Ok(_) => {}
+            }
+        }
+        Ok(())
+    }
+
     async fn client(&self) -> Result<Object, CallError> {
         self.pool.get().await.map_err(CallError::Pool)
     }
@@ -554,6 +575,12 @@ impl AsyncEventStore for PostgresStore {
     }
 
     async fn read_all(&self) -> Result<Vec<Event>, PostgresError> {
+        within(
+            "settle the calls in flight",
+            PostgresSpec::MAX_TIMEOUT,
+            self.settle(),
+        )
+        .await?;
         let call = async {
             let c = self.client().await?;
             let rows = c.query(&self.sql.all, &[]).await?;
