@@ -12,15 +12,14 @@ use retrylab::metrics::sweep::compare::CompareData;
 use retrylab::metrics::sweep::confirmation::confirm_rows;
 use retrylab::metrics::sweep::patterns::{Level, Levels, levels, seed_table};
 use retrylab::report::{ReportInput, compare_tables, style};
-use retrylab::store::postgres::StoreUrl;
 use retrylab::sweep::SweepError;
 use retrylab::sweep::compare::{CompareOptions, ComparePlan, run_compare, with_seed};
 use retrylab::workload::scenario::{Scenario, read_scenario_file};
 
-use super::run::out_dir;
+use super::run::{out_dir, store_override};
 use super::sweep::print_report;
 use super::table::{render, report_table};
-use super::{BadInput, Ended, RunOpts};
+use super::{Ended, RunOpts};
 
 /// The built-in comparison: the seed's five patterns and the baselines on one contended load.
 const COMPARE_SCENARIO: &str = include_str!("../../scenarios/compare.toml");
@@ -32,20 +31,7 @@ pub(crate) fn compare(
     engine: Option<EngineKind>,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
-    // A PostgreSQL server is driven by the async engine; the in-memory store by the simulator.
-    let engine = engine.unwrap_or(if opts.store_url.is_some() {
-        EngineKind::Async
-    } else {
-        EngineKind::Sim
-    });
-    if opts.store_url.is_some() && engine != EngineKind::Async {
-        return Err(BadInput(format!(
-            "--store-url runs against a PostgreSQL server, which only the async engine drives, \
-             not the {} engine: leave --engine out",
-            engine.name()
-        ))
-        .into());
-    }
+    let store = store_override(opts)?;
     let (text, origin) = match file {
         Some(path) => (read_scenario_file(path)?, path.display().to_string()),
         None => (
@@ -54,9 +40,23 @@ pub(crate) fn compare(
         ),
     };
     let text = with_seed(&text, &origin, opts.seed)?;
+    let mut scenario = Scenario::from_toml(&text, &origin)?;
+    if let Some(store) = &store {
+        store.apply(&mut scenario.store);
+    }
+    // The in-memory stores are swept on the simulator, a PostgreSQL server by the async engine.
+    let engine = engine.unwrap_or(if scenario.store.kind.memory().is_some() {
+        EngineKind::Sim
+    } else {
+        EngineKind::Async
+    });
     let plan = ComparePlan::new(engine, opts.quick);
-    // Every engine that will run it checks its limits now, with the file's line and field.
-    let scenario = Scenario::from_toml_for(&text, &origin, engine)?;
+    // Every engine that will run it checks its limits now, with the file's line and field
+    // (a store given on the command line is checked as it will run).
+    match store {
+        None => scenario = Scenario::from_toml_for(&text, &origin, engine)?,
+        Some(_) => scenario.check_for_engine(engine)?,
+    }
     if !plan.confirm_writers.is_empty() {
         Scenario::from_toml_for(&text, &origin, EngineKind::Threads)?;
     }
@@ -90,10 +90,7 @@ pub(crate) fn compare(
             out: dir.path.clone(),
             progress: true,
             stop: Some(stop),
-            postgres: opts
-                .store_url
-                .as_ref()
-                .map(|url| (StoreUrl::new(url.clone()), opts.occ.map(Into::into))),
+            store: store_override(opts)?,
             keep_store: opts.keep,
         },
     )

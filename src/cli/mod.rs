@@ -9,8 +9,8 @@ use retrylab::engine::{EngineError, EngineKind};
 use retrylab::exit::{Classify, ExitKind};
 use retrylab::metrics::output::OutputError;
 use retrylab::report::ReportError;
-use retrylab::store::StoreKind;
 use retrylab::store::postgres::OccShape;
+use retrylab::store::{StoreChoice, StoreKind};
 use retrylab::sweep::SweepError;
 use retrylab::workload::scenario::ScenarioError;
 
@@ -182,6 +182,15 @@ fn parse_store(name: &str) -> Result<StoreKind, String> {
         })
 }
 
+fn parse_store_choice(name: &str) -> Result<StoreChoice, String> {
+    if name == StoreChoice::Postgres.name() {
+        return Ok(StoreChoice::Postgres);
+    }
+    parse_store(name)
+        .map(StoreChoice::Memory)
+        .map_err(|e| format!("{e}, or postgres"))
+}
+
 /// Options shared by the commands that run something.
 #[derive(Debug, Args)]
 struct RunOpts {
@@ -199,6 +208,10 @@ struct RunOpts {
     /// Scale the run down (duration and warm-up ÷10, at most 0.5 s; operation counts ÷10).
     #[arg(long)]
     quick: bool,
+    /// Run on this store instead of the scenario's: an in-memory kind (lock-free,
+    /// rwlock-sharded, global-mutex, dashmap) or postgres (with [store] url or --store-url).
+    #[arg(long, value_name = "KIND", value_parser = parse_store_choice)]
+    store: Option<StoreChoice>,
     /// Run against this PostgreSQL server instead of the scenario's store
     /// (postgres://user:password@host:port/db; sets [store] kind = "postgres"). The password
     /// is never printed or written to results.

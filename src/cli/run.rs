@@ -8,35 +8,58 @@ use anyhow::Context;
 use retrylab::engine::{self, EngineKind, RunOptions, RunOutput};
 use retrylab::metrics::output::{create_default_run_dir, prepare_run_dir, write_run};
 use retrylab::metrics::results::Results;
+use retrylab::store::StoreChoice;
 use retrylab::store::postgres::StoreUrl;
-use retrylab::workload::scenario::Scenario;
+use retrylab::workload::scenario::{Scenario, StoreOverride};
 
 use super::sweep::print_report;
 use super::table::{format_ns, pool_table};
-use super::{Ended, REPORTS_ROOT, RunOpts};
+use super::{BadInput, Ended, REPORTS_ROOT, RunOpts};
 
 /// Applies `--seed`, `--quick` and the store options.
-fn prepare(mut scenario: Scenario, opts: &RunOpts) -> Scenario {
+fn prepare(mut scenario: Scenario, opts: &RunOpts) -> anyhow::Result<Scenario> {
     if let Some(seed) = opts.seed {
         scenario.seed = seed;
     }
     if opts.quick {
         scenario = scenario.quick();
     }
-    with_store_options(&mut scenario, opts);
-    scenario
+    with_store_options(&mut scenario, opts)?;
+    Ok(scenario)
 }
 
-/// `--store-url` (and `--occ`) point the scenario at a PostgreSQL server, whatever its store.
-pub(super) fn with_store_options(scenario: &mut Scenario, opts: &RunOpts) {
-    if let Some(url) = &opts.store_url {
-        scenario
-            .store
-            .use_postgres(StoreUrl::new(url.clone()), opts.occ.map(Into::into));
+/// The store the options ask for instead of the scenario's, if any: `--store`, or postgres
+/// for `--store-url`.
+pub(super) fn store_override(opts: &RunOpts) -> anyhow::Result<Option<StoreOverride>> {
+    let kind = match (opts.store, &opts.store_url) {
+        (Some(StoreChoice::Memory(kind)), Some(_)) => {
+            return Err(BadInput(format!(
+                "--store {} is in memory, but --store-url names a PostgreSQL server: drop one \
+                 of them",
+                kind.name()
+            ))
+            .into());
+        }
+        (_, Some(_)) => StoreChoice::Postgres,
+        (Some(kind), None) => kind,
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(StoreOverride {
+        kind,
+        url: opts.store_url.as_ref().map(|u| StoreUrl::new(u.clone())),
+        occ: opts.occ.map(Into::into),
+    }))
+}
+
+/// `--store`, `--store-url` and `--occ`: the scenario's store replaced.
+fn with_store_options(scenario: &mut Scenario, opts: &RunOpts) -> anyhow::Result<()> {
+    if let Some(store) = store_override(opts)? {
+        store.apply(&mut scenario.store);
     }
+    Ok(())
 }
 
-/// The engine a run uses: the one asked for, else the scenario's store's default.
+/// The engine a run uses: the one asked for, else the default of the store it will run on.
 pub(super) fn engine_for(
     file: &Path,
     opts: &RunOpts,
@@ -45,10 +68,9 @@ pub(super) fn engine_for(
     if let Some(engine) = asked {
         return Ok(engine);
     }
-    if opts.store_url.is_some() {
-        return Ok(EngineKind::Async);
-    }
-    Ok(EngineKind::default_for(&Scenario::from_file(file)?))
+    let mut scenario = Scenario::from_file(file)?;
+    with_store_options(&mut scenario, opts)?;
+    Ok(EngineKind::default_for(&scenario))
 }
 
 pub(super) fn options(stop: Arc<AtomicBool>, opts: &RunOpts) -> RunOptions {
@@ -107,13 +129,13 @@ pub(crate) fn run(
 ) -> anyhow::Result<()> {
     let engine = engine_for(file, opts, engine)?;
     // The engine's limits are checked with the file's line and field, as `validate --engine`
-    // (a store given by --store-url is checked below, as the run starts).
-    let scenario = if opts.store_url.is_some() {
+    // (a store given on the command line is checked below, as the run starts).
+    let scenario = if store_override(opts)?.is_some() {
         Scenario::from_file(file)?
     } else {
         Scenario::from_file_for(file, engine)?
     };
-    let scenario = prepare(scenario, opts);
+    let scenario = prepare(scenario, opts)?;
     scenario.check_for_engine(engine)?;
     let dir = out_dir(&scenario, opts)?;
     announce(&scenario, engine, &dir.path);

@@ -17,8 +17,7 @@ use crate::engine::{EngineKind, RunOptions};
 use crate::metrics::sweep::compare::{
     COMPARE_FILE, CONFIRMATION_DIR, CONTENTION_DIR, CompareData, CompareManifest,
 };
-use crate::store::postgres::{OccShape, StoreUrl};
-use crate::workload::scenario::Scenario;
+use crate::workload::scenario::{Scenario, StoreOverride};
 
 /// Writers per pool in a full comparison: doubling, from no contention to more writers than
 /// the built-in scenario has actors.
@@ -107,9 +106,8 @@ pub struct CompareOptions {
     pub progress: bool,
     /// Set to stop starting new points (Ctrl-C).
     pub stop: Option<Arc<AtomicBool>>,
-    /// Run every point against this PostgreSQL server (`--store-url`), appending in this
-    /// shape (`--occ`), instead of the scenario's store.
-    pub postgres: Option<(StoreUrl, Option<OccShape>)>,
+    /// Run every point on this store instead of the scenario's (`--store`, `--store-url`).
+    pub store: Option<StoreOverride>,
     /// Keep each point's PostgreSQL schema (`--keep`).
     pub keep_store: bool,
 }
@@ -161,8 +159,8 @@ pub fn run_compare(
         let quick = plan.quick;
         run_sweep(base_text, origin, spec, &sweep_options, &|s: &Scenario| {
             let mut s = if quick { s.clone().quick() } else { s.clone() };
-            if let Some((url, occ)) = &options.postgres {
-                s.store.use_postgres(url.clone(), *occ);
+            if let Some(store) = &options.store {
+                store.apply(&mut s.store);
             }
             run_each_pool(&s, engine, &run_options, |_| {}).map(|out| out.results)
         })
@@ -291,7 +289,7 @@ mod tests {
             out: dir.path().to_owned(),
             progress: false,
             stop: None,
-            postgres: None,
+            store: None,
             keep_store: false,
         };
         let first = run_compare(text, "t.toml", &plan, &options).unwrap();

@@ -253,14 +253,6 @@ pub struct StoreSpec {
 }
 
 impl StoreSpec {
-    /// Points the store at the PostgreSQL server at `url` (`--store-url`), appending as `occ`
-    /// says (or as the scenario says, or `unique`).
-    pub fn use_postgres(&mut self, url: StoreUrl, occ: Option<OccShape>) {
-        self.kind = StoreChoice::Postgres;
-        self.url = Some(url);
-        self.occ = occ.or(self.occ);
-    }
-
     /// The PostgreSQL settings, if the store is `postgres` (defaults for what is not set).
     pub fn postgres(&self) -> Option<PostgresSpec> {
         (self.kind == StoreChoice::Postgres).then(|| {
@@ -269,6 +261,31 @@ impl StoreSpec {
             spec.occ = self.occ.unwrap_or_default();
             spec
         })
+    }
+}
+
+/// A store asked for on the command line instead of the scenario's (`--store`, `--store-url`,
+/// `--occ`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreOverride {
+    /// The kind to run on.
+    pub kind: StoreChoice,
+    /// The PostgreSQL server (else the scenario's).
+    pub url: Option<StoreUrl>,
+    /// How PostgreSQL appends detect conflicts (else the scenario's).
+    pub occ: Option<OccShape>,
+}
+
+impl StoreOverride {
+    /// Replaces `store`'s kind; a PostgreSQL server's settings are kept only for postgres.
+    pub fn apply(&self, store: &mut StoreSpec) {
+        store.kind = self.kind;
+        if self.kind == StoreChoice::Postgres {
+            store.url = self.url.clone().or(store.url.take());
+            store.occ = self.occ.or(store.occ);
+        } else {
+            (store.url, store.pool_size, store.occ) = (None, None, None);
+        }
     }
 }
 

@@ -122,6 +122,7 @@ mod postgres {
             .await
             .map_err(failed)?;
         let server_version = store.server_version().await.map_err(failed)?;
+        store.warm_up().await.map_err(failed)?;
         let mut report = super::super::drive(plan, Arc::clone(store), opts).await?;
         let events = read_back(store).await?;
         let integrity = audit_events(&events, &told(&report.writers), plan.prefilled);
