@@ -251,3 +251,48 @@ fn the_simulated_engine_runs_or_refuses_politely() {
         Err(e) => assert!(e.to_string().contains("--engine threads"), "{e}"),
     }
 }
+
+/// Threads of this process now (Linux; `None` elsewhere).
+fn os_threads() -> Option<usize> {
+    std::fs::read_dir("/proc/self/task").ok().map(|d| d.count())
+}
+
+#[test]
+fn the_async_engine_runs_two_thousand_writers_on_a_few_threads() {
+    let s = Scenario::from_toml(
+        "name = \"many\"\nseed = 5\n[run]\nactors = 100000\nduration = \"500ms\"\n\
+         warmup = \"1s\"\n[[pools]]\nname = \"p\"\nwriters = 2000\npolicy = \"immediate\"\n\
+         think = { kind = \"uniform\", low = \"10ms\", high = \"30ms\" }\n",
+        "test",
+    )
+    .unwrap();
+    let before = os_threads();
+    let done = Arc::new(AtomicBool::new(false));
+    let most = {
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            let mut most = 0;
+            while !done.load(Ordering::Relaxed) {
+                most = most.max(os_threads().unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            most
+        })
+    };
+    let r = engine::run(&s, EngineKind::Async, &RunOptions::default()).unwrap();
+    done.store(true, Ordering::Relaxed);
+    let most = most.join().unwrap();
+    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+    let p = &r.pools[0];
+    let active = p.commits_per_writer.iter().filter(|&&c| c > 0).count();
+    // Most, not all: every writer's recorder grows its histograms at its first operations
+    // (page faults, about a second for 4,000 writers on 2 cores in a release build), and with
+    // this file's other tests running beside it on 2 cores that start can outlast the warm-up.
+    assert!(active > 1_000, "{active} of 2000 writers committed");
+    if let Some(before) = before {
+        assert!(
+            most < before + 64,
+            "2000 writers took {most} threads (there were {before} before)"
+        );
+    }
+}

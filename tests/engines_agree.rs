@@ -1,6 +1,8 @@
-//! Every ready scenario in `scenarios/` runs on both engines, each pool alone (as `compare`
-//! runs it) at `--quick` length, and the two engines must agree on what the model is about:
-//! the conflict rate and the retries paid per commit.
+//! Every ready scenario in `scenarios/` runs on the simulator and on both engines on the real
+//! clock (threads, async tasks), each pool alone (as `compare` runs it) at `--quick` length, on
+//! the in-memory store (a PostgreSQL scenario's load runs on lock-free here), and each real-clock
+//! engine must agree with the simulator on what the model is about: the conflict rate and the
+//! retries paid per commit.
 //!
 //! Each pool runs with at most as many writers as the machine has cores, on both engines: the
 //! simulator gives every writer a core of its own, and a threaded writer without one is
@@ -25,7 +27,8 @@
 use retrylab::engine::sequential::run_each_pool;
 use retrylab::engine::{EngineKind, RunOptions};
 use retrylab::metrics::results::{PoolResult, Results};
-use retrylab::workload::scenario::Scenario;
+use retrylab::store::{StoreChoice, StoreKind};
+use retrylab::workload::scenario::{Scenario, StoreOverride};
 
 fn run(s: &Scenario, engine: EngineKind) -> Results {
     let out = run_each_pool(s, engine, &RunOptions::default(), |_| {})
@@ -81,7 +84,7 @@ fn the_tolerance_rule_accepts_the_spread_it_was_set_from_and_not_more() {
 
 #[test]
 #[ignore = "runs the threaded engine on every scenario (~30 s); ci/test-ignored.sh runs it"]
-fn every_ready_scenario_agrees_on_both_engines() {
+fn every_ready_scenario_agrees_on_every_engine() {
     let mut files: Vec<_> = std::fs::read_dir("scenarios")
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -94,29 +97,43 @@ fn every_ready_scenario_agrees_on_both_engines() {
     let mut compared = 0;
     for file in &files {
         let mut s = Scenario::from_file(file).unwrap().quick();
+        if s.store.kind.memory().is_none() {
+            let lock_free = StoreOverride {
+                kind: StoreChoice::Memory(StoreKind::LockFree),
+                url: None,
+                occ: None,
+            };
+            lock_free.apply(&mut s.store);
+        }
         for pool in &mut s.pools {
             pool.writers = pool.writers.min(cores.max(2));
         }
-        let (sim, threads) = (run(&s, EngineKind::Sim), run(&s, EngineKind::Threads));
-        for (i, (a, b)) in sim.pools.iter().zip(&threads.pools).enumerate() {
-            compared += 1;
-            if compare(figures(a), figures(b)).is_empty() {
-                continue;
-            }
-            // One threaded run samples the machine's scheduling once: a pool outside the
-            // tolerance runs alone twice more and is judged on the median of three.
-            let mut alone = s.clone();
-            alone.pools = vec![s.pools[i].clone()];
-            let mut runs = vec![figures(b)];
-            for _ in 0..2 {
-                runs.push(figures(&run(&alone, EngineKind::Threads).pools[0]));
-            }
-            eprintln!("{} / {}: rerun, threaded figures {runs:?}", s.name, a.name);
-            for p in compare(figures(a), median(&runs)) {
-                problems.push(format!(
-                    "{} / {}: {p} (median of 3 threaded)",
+        let sim = run(&s, EngineKind::Sim);
+        for real in [EngineKind::Threads, EngineKind::Async] {
+            let threads = run(&s, real);
+            for (i, (a, b)) in sim.pools.iter().zip(&threads.pools).enumerate() {
+                compared += 1;
+                if compare(figures(a), figures(b)).is_empty() {
+                    continue;
+                }
+                // One threaded run samples the machine's scheduling once: a pool outside the
+                // tolerance runs alone twice more and is judged on the median of three.
+                let mut alone = s.clone();
+                alone.pools = vec![s.pools[i].clone()];
+                let mut runs = vec![figures(b)];
+                for _ in 0..2 {
+                    runs.push(figures(&run(&alone, real).pools[0]));
+                }
+                eprintln!(
+                    "{} / {} / {real:?}: rerun, figures {runs:?}",
                     s.name, a.name
-                ));
+                );
+                for p in compare(figures(a), median(&runs)) {
+                    problems.push(format!(
+                        "{} / {} / {real:?}: {p} (median of 3 runs)",
+                        s.name, a.name
+                    ));
+                }
             }
         }
     }
@@ -124,7 +141,10 @@ fn every_ready_scenario_agrees_on_both_engines() {
         "{compared} pools compared, at most {} writers each",
         cores.max(2)
     );
-    assert!(compared >= 25, "{compared} pools compared");
+    assert!(
+        compared >= 50,
+        "{compared} pools compared (both real-clock engines)"
+    );
     assert!(
         problems.is_empty(),
         "engines disagree:\n{}",

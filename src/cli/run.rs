@@ -216,6 +216,17 @@ fn print_footer(r: &Results) {
             ""
         }
     );
+    if let Some(server) = &r.server {
+        println!(
+            "server PostgreSQL {} | occ {} ({} second reads) | {} connections | schema {} {}",
+            server.server_version,
+            server.occ_shape,
+            server.second_reads,
+            server.pool_size,
+            server.namespace,
+            if server.kept { "kept" } else { "dropped" }
+        );
+    }
     if let Some(o) = r.wait_overshoot {
         println!(
             "wait overshoot (how late waits returned): p50 {} p99 {} max {}",

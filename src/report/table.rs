@@ -128,7 +128,39 @@ pub fn run_facts(r: &Results) -> Table {
         "os" => Some("the OS monotonic clock"),
         _ => None,
     };
-    if let (Some(clock), true) = (clock, r.engine == "threads") {
+    if let Some(server) = &r.server {
+        let rows = [
+            ("server", format!("PostgreSQL {}", server.server_version)),
+            (
+                "conflict detection",
+                format!("{}: {}", server.occ_shape, server.occ_note),
+            ),
+            (
+                "second reads",
+                format!(
+                    "{} (conflicts that needed one to learn the current version)",
+                    server.second_reads
+                ),
+            ),
+            ("connections", server.pool_size.to_string()),
+            (
+                "schema",
+                format!(
+                    "{} ({})",
+                    server.namespace,
+                    if server.kept {
+                        "kept on the server"
+                    } else {
+                        "dropped after the audit"
+                    }
+                ),
+            ),
+        ];
+        for (k, v) in rows {
+            t.push(None, vec![k.to_owned(), v]);
+        }
+    }
+    if let (Some(clock), true) = (clock, r.engine != "sim") {
         t.push(None, vec!["timed with".to_owned(), clock.to_owned()]);
     }
     if let Some(sim) = &r.sim {

@@ -16,10 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rand::Rng;
 use tokio::sync::watch;
 
-use super::timer::Timer;
+use super::timer::{Sleep, Timer};
 use crate::clock::Nanos;
 use crate::engine::store_call::{Injected, replayed};
-use crate::engine::wait::SPIN_THRESHOLD_NS;
 use crate::metrics::recorder::Recorder;
 use crate::rng::WriterRng;
 use crate::store::{AsyncEventStore, SaveError};
@@ -66,6 +65,9 @@ pub(crate) struct TaskContext<S> {
 pub(crate) struct AsyncPerformer<'c, S> {
     cx: &'c TaskContext<S>,
     stop: watch::Receiver<bool>,
+    /// The run's end, one timer entry for every call the writer sends (a fresh wait per call
+    /// would leave an entry in the timer's heap for each until the end).
+    end: Sleep<'c>,
     rng: WriterRng,
     overshoot: hdrhistogram::Histogram<u64>,
 }
@@ -75,6 +77,7 @@ impl<'c, S: AsyncEventStore> AsyncPerformer<'c, S> {
         Self {
             cx,
             stop,
+            end: cx.timer.sleep_until(cx.end_ns),
             rng,
             overshoot: crate::engine::assemble::empty_histogram(),
         }
@@ -103,49 +106,34 @@ impl<'c, S: AsyncEventStore> AsyncPerformer<'c, S> {
             .is_some_and(|s| s.load(Ordering::Relaxed))
     }
 
-    /// Waits until `at`, unless the run ends or a stop comes first: on the timer for the bulk,
-    /// then, for the last [`SPIN_THRESHOLD_NS`], yielding to other tasks until the clock reads
-    /// `at`: the threaded engine's rule, so both engines wait as precisely (the timer's thread
-    /// parks to about 60–80 µs).
+    /// Waits until `at` on the engine's timer, unless the run ends or a stop comes first.
     pub(crate) async fn wait_until(&mut self, at: Nanos) -> Result<Nanos, Interrupted> {
         if at >= self.cx.end_ns {
             return Err(Interrupted::End(self.cx.end_ns));
         }
         let timer = &self.cx.timer;
-        let clock = timer.clock();
-        let bulk_until = at.saturating_sub(SPIN_THRESHOLD_NS);
-        if clock.now() < bulk_until {
-            let stopped = self.stop.wait_for(|s| *s);
-            tokio::select! {
-                biased;
-                _ = stopped => return Err(Interrupted::Stop(clock.now())),
-                _ = timer.sleep_until(bulk_until) => {}
-            }
-        }
-        loop {
-            let now = clock.now();
-            if now >= at {
+        let stopped = self.stop.wait_for(|s| *s);
+        tokio::select! {
+            biased;
+            _ = stopped => Err(Interrupted::Stop(timer.clock().now())),
+            now = timer.sleep_until(at) => {
                 // Auto-resizing histograms never refuse a value.
                 let _ = self.overshoot.record(now - at);
-                return Ok(now);
+                Ok(now)
             }
-            if self.stop_requested() {
-                return Err(Interrupted::Stop(now));
-            }
-            tokio::task::yield_now().await;
         }
     }
 
     /// Awaits `call` unless the run ends or a stop comes first.
     async fn until_cut<T>(&mut self, call: impl Future<Output = T>) -> Result<T, Interrupted> {
-        let timer = &self.cx.timer;
+        let clock = self.cx.timer.clock();
         let end = self.cx.end_ns;
         let stopped = self.stop.wait_for(|s| *s);
         tokio::select! {
             biased;
-            _ = stopped => Err(Interrupted::Stop(timer.clock().now())),
+            _ = stopped => Err(Interrupted::Stop(clock.now())),
             out = call => Ok(out),
-            _ = timer.sleep_until(end), if end != Nanos::MAX => Err(Interrupted::End(end)),
+            _ = &mut self.end, if end != Nanos::MAX => Err(Interrupted::End(end)),
         }
     }
 
