@@ -50,9 +50,14 @@ pub(crate) fn validate_with(files: &[PathBuf], engine: Option<EngineKind>) -> an
     Ok(())
 }
 
-/// The threaded engine's check first (run's default); if only its own limits fail, the
-/// simulator's, with a note saying which engine to name.
+/// The check of the engine `run` picks for the file's store (threads, or async for PostgreSQL)
+/// first; if only the threaded engine's own limits fail, the simulator's, with a note saying
+/// which engine to name.
 fn any_engine(file: &std::path::Path) -> Result<(Scenario, Option<String>), ScenarioError> {
+    let default = EngineKind::default_for(&Scenario::from_file(file)?);
+    if default != EngineKind::Threads {
+        return Scenario::from_file_for(file, default).map(|s| (s, None));
+    }
     match Scenario::from_file_for(file, EngineKind::Threads) {
         Ok(s) => Ok((s, None)),
         Err(threads @ ScenarioError::Engine { .. }) => {
