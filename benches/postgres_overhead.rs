@@ -15,16 +15,19 @@
 //! reports the median commits/s of each loop (min–max) and the median of the per-round ratios
 //! engine ÷ bare. Target: at least 0.95.
 //!
-//! Each round also reports the CPU it used, from `/proc`: this process's (the client: the
-//! loop, tokio, tokio-postgres) and the whole machine's, over the round's wall time (opening,
-//! migrating and dropping the schema included), so a saturated machine and a greedier client
-//! show up next to the figures.
+//! Each round also reports the CPU it used, from `/proc`, over the round's wall time (opening,
+//! migrating and dropping the schema included; the engine's read-back and audit too): this
+//! process's (the client: the loop, tokio, tokio-postgres), the server's (every `postgres`
+//! process) and everything else's, so a saturated machine, a greedier client and a neighbour's
+//! build show up next to the figures. The client's µs per commit divides its CPU over the round
+//! by the measured commits/s: an upper bound (the warm-up's commits and the round's set-up are
+//! in the CPU, not in the commits), the same for both loops but for the engine's read-back.
 //!
 //! ```sh
 //! RETRYLAB_PG_URL="$(bash ci/postgres.sh url)" cargo bench --features postgres --bench postgres_overhead
 //! ```
 //!
-//! `RETRYLAB_PG_ROUNDS` (default 5) and `RETRYLAB_PG_SECONDS` (default 3) change the rounds per
+//! `RETRYLAB_PG_ROUNDS` (default 10) and `RETRYLAB_PG_SECONDS` (default 3) change the rounds per
 //! loop and the measured seconds of each. Without `RETRYLAB_PG_URL` it prints a SKIPPED line and
 //! exits 0, or 1 under `CI=1`. With `--test` (`cargo bench -- --test`) it runs one short round
 //! of each loop per shape and checks that both committed and the engine's audit passed.
@@ -44,6 +47,9 @@ const WRITERS: usize = 16;
 const CONNECTIONS: u64 = 16;
 const ACTORS: u64 = 10_000;
 const SEED: u64 = 42;
+/// More CPU than this (in cores) used by neither the client nor the server during a round is
+/// a neighbour at work, and the round's figures are flagged.
+const NEIGHBOUR_CORES: f64 = 0.1;
 
 /// How long and how often.
 #[derive(Clone, Copy, Debug)]
@@ -76,17 +82,45 @@ impl Round {
 /// CPU used over a round, in cores (1.0 = one core busy for the whole round).
 #[derive(Clone, Copy, Debug, Default)]
 struct Cpu {
+    /// This process: the loop, tokio, tokio-postgres.
     client: f64,
-    machine: f64,
+    /// Every process named `postgres` (backends, WAL writer, checkpointer), exited backends
+    /// included.
+    server: f64,
+    /// The rest of the machine's busy time: anything else running (a neighbour's build).
+    other: f64,
 }
 
-/// Jiffies of this process (user + system) and of the whole machine (busy, total), from
-/// `/proc`; zeros where it cannot be read.
-#[derive(Clone, Copy, Debug, Default)]
+/// CPU times so far, in clock ticks, from `/proc`; zeros where it cannot be read.
+#[derive(Clone, Copy, Debug)]
 struct CpuSample {
-    at: Option<Instant>,
+    at: Instant,
     process: u64,
+    postgres: u64,
     busy: u64,
+}
+
+/// utime + stime (+ cutime + cstime with `children`) of one `/proc/<pid>/stat`, and its
+/// command name.
+fn proc_ticks(stat: &str, children: bool) -> Option<(&str, u64)> {
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1;
+    // `rest` starts at field 3; utime, stime, cutime and cstime are fields 14 to 17.
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let own = f.first()? + f.get(1)?;
+    Some((
+        comm,
+        if children {
+            own + f.get(2)? + f.get(3)?
+        } else {
+            own
+        },
+    ))
 }
 
 impl CpuSample {
@@ -96,13 +130,19 @@ impl CpuSample {
     fn now() -> Self {
         let process = std::fs::read_to_string("/proc/self/stat")
             .ok()
-            .and_then(|s| {
-                // Fields after the command name, which is in parentheses and may hold spaces.
-                let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
-                // utime and stime are fields 14 and 15; `rest` starts at field 3.
-                Some(rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?)
-            })
+            .and_then(|s| proc_ticks(&s, false).map(|(_, t)| t))
             .unwrap_or(0);
+        // A backend that exited during the round is in its parent's (the postmaster's)
+        // children's times.
+        let postgres = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .filter_map(|s| {
+                proc_ticks(&s, true).and_then(|(comm, t)| (comm == "postgres").then_some(t))
+            })
+            .sum();
         let busy = std::fs::read_to_string("/proc/stat")
             .ok()
             .and_then(|s| {
@@ -119,21 +159,23 @@ impl CpuSample {
             })
             .unwrap_or(0);
         Self {
-            at: Some(Instant::now()),
+            at: Instant::now(),
             process,
+            postgres,
             busy,
         }
     }
 
     fn since(&self, start: &CpuSample) -> Cpu {
-        let (Some(a), Some(b)) = (start.at, self.at) else {
-            return Cpu::default();
-        };
-        let wall = (b - a).as_secs_f64();
+        let wall = (self.at - start.at).as_secs_f64();
         let cores = |ticks: u64| ticks as f64 / Self::TICKS_PER_S / wall;
+        let client = cores(self.process.saturating_sub(start.process));
+        let server = cores(self.postgres.saturating_sub(start.postgres));
+        let machine = cores(self.busy.saturating_sub(start.busy));
         Cpu {
-            client: cores(self.process.saturating_sub(start.process)),
-            machine: cores(self.busy.saturating_sub(start.busy)),
+            client,
+            server,
+            other: (machine - client - server).max(0.0),
         }
     }
 }
@@ -378,6 +420,10 @@ fn load_average() -> String {
 fn shape(url: &str, occ: OccShape, plan: Plan) -> Result<f64, String> {
     println!();
     println!(
+        "load average (1/5/15 min) before the rounds: {}",
+        load_average()
+    );
+    println!(
         "## occ = {}: {WRITERS} writers, {CONNECTIONS} connections, {ACTORS} actors uniform, \
          immediate, no think time, warm-up {:?}, measured {:?}",
         occ.name(),
@@ -386,14 +432,14 @@ fn shape(url: &str, occ: OccShape, plan: Plan) -> Result<f64, String> {
     );
     println!();
     println!(
-        "| round | loop | commits/s | conflicts/commit | errors | client CPU (cores) | machine CPU (cores) | load (1/5/15 min) |"
+        "| round | loop | commits/s | conflicts/commit | errors | CPU (cores): client | server | other | client µs/commit (≈) |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let (mut bare, mut engine, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut busiest = 0.0f64;
     for round in 1..=plan.rounds {
         let mut pair = [0.0; 2];
         for (i, name) in ["bare", "engine"].into_iter().enumerate() {
-            let load = load_average();
             let r = if i == 0 {
                 bare_round(url, occ, plan, round)?
             } else {
@@ -403,13 +449,16 @@ fn shape(url: &str, occ: OccShape, plan: Plan) -> Result<f64, String> {
                 return Err(format!("{name} committed nothing in round {round}"));
             }
             pair[i] = r.commits_per_s();
+            busiest = busiest.max(r.cpu.other);
             println!(
-                "| {round} | {name} | {:.0} | {:.4} | {} | {:.2} | {:.2} | {load} |",
+                "| {round} | {name} | {:.0} | {:.4} | {} | {:.2} | {:.2} | {:.2} | {:.1} |",
                 pair[i],
                 r.conflicts as f64 / r.committed.max(1) as f64,
                 r.errors,
                 r.cpu.client,
-                r.cpu.machine,
+                r.cpu.server,
+                r.cpu.other,
+                r.cpu.client * 1e6 / pair[i].max(1.0),
             );
         }
         bare.push(pair[0]);
@@ -421,6 +470,16 @@ fn shape(url: &str, occ: OccShape, plan: Plan) -> Result<f64, String> {
     let (r_lo, r_hi) = min_max(&ratios);
     let ratio = median(&ratios);
     println!();
+    println!(
+        "load average (1/5/15 min) after the rounds: {}",
+        load_average()
+    );
+    if busiest > NEIGHBOUR_CORES {
+        println!(
+            "WARNING: something else used up to {busiest:.2} cores during these rounds (the \
+             `other` column): the figures met a busy machine; run again when it is idle"
+        );
+    }
     println!(
         "occ = {}: bare {:.0} commits/s ({b_lo:.0}–{b_hi:.0}), engine {:.0} ({e_lo:.0}–{e_hi:.0}); \
          engine ÷ bare {ratio:.3} ({r_lo:.3}–{r_hi:.3}), median of {} per-round ratios: {}",
@@ -471,7 +530,7 @@ fn main() -> ExitCode {
             Err(_) => Ok(default),
         }
     };
-    let plan = match (env("RETRYLAB_PG_ROUNDS", 5), env("RETRYLAB_PG_SECONDS", 3)) {
+    let plan = match (env("RETRYLAB_PG_ROUNDS", 10), env("RETRYLAB_PG_SECONDS", 3)) {
         _ if smoke => Plan {
             rounds: 1,
             warmup: Duration::from_millis(100),
