@@ -40,8 +40,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use retrylab::engine::{EngineKind, RunOptions};
 use retrylab::store::postgres::{Keep, OccShape, PoolSize, PostgresSpec, PostgresStore, StoreUrl};
-use retrylab::store::{AsyncEventStore, Event, SaveError};
-use retrylab::workload::scenario::Scenario;
+use retrylab::store::{AsyncEventStore, Event, SaveError, StoreChoice};
+use retrylab::workload::scenario::{Scenario, StoreOverride};
 
 const WRITERS: usize = 16;
 const CONNECTIONS: u64 = 16;
@@ -327,7 +327,12 @@ fn scenario(url: &str, occ: OccShape, plan: Plan, round: usize) -> Scenario {
         w = ms(plan.warmup),
     );
     let mut s = Scenario::from_toml(&text, "postgres_overhead").expect("the scenario is valid");
-    s.store.use_postgres(StoreUrl::new(url), Some(occ));
+    StoreOverride {
+        kind: StoreChoice::Postgres,
+        url: Some(StoreUrl::new(url)),
+        occ: Some(occ),
+    }
+    .apply(&mut s.store);
     s
 }
 
