@@ -98,6 +98,15 @@ pub(crate) fn list() {
         };
         println!("  {}{default}", kind.name());
     }
+    println!(
+        "  postgres  a PostgreSQL server (url, pool_size = 8, occ = \"unique\" | \"head-row\"; or \
+         --store-url, --occ), driven by the async engine; {}",
+        if cfg!(feature = "postgres") {
+            "built in"
+        } else {
+            "not in this build: cargo build --release --features postgres"
+        }
+    );
     println!();
     let c = StoreCost::MEASURED;
     section(
