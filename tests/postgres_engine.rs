@@ -233,7 +233,7 @@ fn the_ready_scenario_runs_from_the_command_line_in_both_shapes() {
 }
 
 #[test]
-fn an_unreachable_server_or_a_wrong_password_is_exit_2_before_anything_is_made() {
+fn an_unreachable_server_a_wrong_password_or_no_url_is_exit_2_before_anything_is_made() {
     let Some(url) = pg_support::url("engine_cli_bad_input") else {
         return;
     };
@@ -267,10 +267,25 @@ fn an_unreachable_server_or_a_wrong_password_is_exit_2_before_anything_is_made()
             "--out",
             out_dir.to_str().unwrap(),
         ]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{says}: {stderr}");
-        assert!(stderr.contains(says), "{stderr}");
-        assert!(!stderr.contains("0451"), "a password was printed: {stderr}");
-        assert!(!out_dir.exists(), "{says}: the results folder was left");
+        check_refused(&out, says, &out_dir);
     }
+    // The ready scenario names no server: without --store-url it says where to give one.
+    let out_dir = dir.path().join("out-no-url");
+    let out = retrylab(&[
+        "run",
+        scenario,
+        "--quick",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    check_refused(&out, "pass --store-url", &out_dir);
+}
+
+/// Exit 2, saying `says`, no password, and the results folder removed again.
+fn check_refused(out: &std::process::Output, says: &str, out_dir: &std::path::Path) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{says}: {stderr}");
+    assert!(stderr.contains(says), "{stderr}");
+    assert!(!stderr.contains("0451"), "a password was printed: {stderr}");
+    assert!(!out_dir.exists(), "{says}: the results folder was left");
 }
