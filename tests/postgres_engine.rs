@@ -127,7 +127,12 @@ fn connections_killed_mid_run_lose_nothing_acknowledged() {
         let killer = {
             let (url, stop, kills) = (url.clone(), Arc::clone(&stop), Arc::clone(&kills));
             std::thread::spawn(move || {
-                pg_support::runtime().block_on(kill_loop(&url, &stop, &kills));
+                // From 300 ms on, once the store is open and migrated (a connection killed
+                // during setup is refused setup, another test), every 20 ms.
+                let (delay, every) = (Duration::from_millis(300), Duration::from_millis(20));
+                pg_support::runtime().block_on(pg_support::kill_connections(
+                    &url, APP, delay, every, &stop, &kills,
+                ));
             })
         };
         let r = run(&contended(&store_url, occ, "1500ms"), false);
@@ -145,28 +150,6 @@ fn connections_killed_mid_run_lose_nothing_acknowledged() {
         );
         assert!(r.integrity.ok, "{occ}: {:?}", r.integrity.problems);
         assert!(p.counters.committed > 0, "{occ}");
-    }
-}
-
-/// Terminates this test's store connections every 20 ms until `stop`, from 300 ms on (once
-/// the store is open and migrated: a connection killed then is refused setup, another test).
-async fn kill_loop(url: &str, stop: &AtomicBool, kills: &AtomicU64) {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .expect("the killer connects");
-    tokio::spawn(conn);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    while !stop.load(Ordering::Relaxed) {
-        let rows = client
-            .query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND pid <> pg_backend_pid()",
-                &[&APP],
-            )
-            .await
-            .expect("the killer's query");
-        kills.fetch_add(rows.len() as u64, Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -36,7 +36,14 @@ fn killed_connections_lose_nothing_acknowledged() {
             let killer_url = url.clone();
             pg_support::with_store(&url, occ, "killed", |store| async move {
                 let stop = Arc::new(AtomicBool::new(false));
-                let killer = tokio::spawn(kill_loop(killer_url, Arc::clone(&stop), k));
+                let killer = tokio::spawn({
+                    let stop = Arc::clone(&stop);
+                    async move {
+                        let (no_delay, every) = (Duration::ZERO, Duration::from_millis(15));
+                        pg_support::kill_connections(&killer_url, APP, no_delay, every, &stop, &k)
+                            .await;
+                    }
+                });
                 let mut tasks = Vec::new();
                 for w in 0..WRITERS {
                     let (store, u) = (Arc::clone(&store), Arc::clone(&u));
@@ -71,26 +78,6 @@ fn killed_connections_lose_nothing_acknowledged() {
             );
         }
     });
-}
-
-/// Terminates this test's store connections every few milliseconds until told to stop.
-async fn kill_loop(url: String, stop: Arc<AtomicBool>, kills: Arc<AtomicU64>) {
-    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("the killer connects");
-    tokio::spawn(conn);
-    while !stop.load(Ordering::Relaxed) {
-        let rows = client
-            .query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE application_name = $1 AND pid <> pg_backend_pid()",
-                &[&APP],
-            )
-            .await
-            .expect("the killer's query");
-        kills.fetch_add(rows.len() as u64, Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_millis(15)).await;
-    }
 }
 
 /// A read, retried while the killer breaks connections under it.

@@ -82,3 +82,33 @@ pub async fn schema_exists(url: &str, name: &str) -> bool {
     let _ = task.await;
     row.get::<_, i64>(0) == 1
 }
+
+/// Terminates every connection whose `application_name` is `app` every `period` until `stop`,
+/// starting after `delay`; counts the connections it killed into `kills`.
+pub async fn kill_connections(
+    url: &str,
+    app: &str,
+    delay: std::time::Duration,
+    period: std::time::Duration,
+    stop: &std::sync::atomic::AtomicBool,
+    kills: &std::sync::atomic::AtomicU64,
+) {
+    use std::sync::atomic::Ordering;
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("the killer connects");
+    tokio::spawn(conn);
+    tokio::time::sleep(delay).await;
+    while !stop.load(Ordering::Relaxed) {
+        let rows = client
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                &[&app],
+            )
+            .await
+            .expect("the killer's query");
+        kills.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        tokio::time::sleep(period).await;
+    }
+}
