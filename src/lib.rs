@@ -9,13 +9,13 @@
 //! ## How a run flows
 //!
 //! ```text
-//! scenario.toml ──parse+validate──▶ Scenario ──▶ engine (threads | sim)
+//! scenario.toml ──parse+validate──▶ Scenario ──▶ engine (sim | threads | async)
 //!                                                  │ drives, per writer,
 //!                                                  ▼
 //!                      Policy ◀── writer protocol (a state machine) ──▶ EventStore
 //!                                                  │ every step is recorded
 //!                                                  ▼
-//!                                      Recorder (one per writer, nothing shared)
+//!                  Recorder (one per writer or simulated pool; latencies in batches to the pool's)
 //!                                                  │ merged at the end
 //!                                                  ▼
 //!                                  results.json (versioned schema) ──▶ report (charts, HTML, Markdown)

@@ -285,10 +285,12 @@ fn the_async_engine_runs_two_thousand_writers_on_a_few_threads() {
     assert!(r.integrity.ok, "{:?}", r.integrity.problems);
     let p = &r.pools[0];
     let active = p.commits_per_writer.iter().filter(|&&c| c > 0).count();
-    // Most, not all: every writer's recorder grows its histograms at its first operations
-    // (page faults, about a second for 4,000 writers on 2 cores in a release build), and with
-    // this file's other tests running beside it on 2 cores that start can outlast the warm-up.
-    assert!(active > 1_000, "{active} of 2000 writers committed");
+    // Each writer has about 25 operations in the measured half second. Writers used to grow
+    // histograms of their own at their first operations (page faults, a second for 4,000
+    // writers), and then only 518 of 2,000 committed on a loaded CI machine; now they send
+    // latencies to their pool's and all 2,000 commit here even beside four busy loops. The
+    // ten spared are for a neighbour that takes the CPU for the whole window.
+    assert!(active >= 1_990, "{active} of 2000 writers committed");
     if let Some(before) = before {
         assert!(
             most < before + 64,

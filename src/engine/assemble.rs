@@ -9,10 +9,11 @@ use super::audit::{Told, audit};
 use super::plan::RunPlan;
 use super::{EngineKind, RunOutput};
 use crate::clock::Nanos;
-use crate::metrics::recorder::Recorder;
+use crate::metrics::recorder::{PoolLatencies, Recorder};
 use crate::metrics::results::{
     Integrity, LatencySummary, Machine, PoolResult, Results, SCHEMA_VERSION, SimStats, StoreServer,
 };
+use crate::metrics::shared_histogram::SharedHistogram;
 use crate::workload::protocol::Writer;
 
 /// What one writer ended with.
@@ -89,35 +90,70 @@ pub(crate) struct WriterOutcome {
     pub(crate) tally: WriterTally,
     /// A stop request cut its loop.
     pub(crate) stopped: bool,
-    /// How late its waits returned (ns).
-    pub(crate) overshoot: Histogram<u64>,
+}
+
+/// Where the writers of a driver on the real clock send their latency samples: one set of
+/// histograms per pool, and one for how late every wait returned, shared in batches so a
+/// writer keeps no histogram of its own.
+#[derive(Debug)]
+pub(crate) struct LatencySinks {
+    /// One per pool, in pool order.
+    pub(crate) pools: Vec<PoolLatencies>,
+    /// How late the engine's waits returned (ns).
+    pub(crate) overshoot: SharedHistogram,
+}
+
+impl LatencySinks {
+    /// Empty histograms for `plan`'s pools.
+    pub(crate) fn of(plan: &RunPlan<'_>) -> Self {
+        Self {
+            pools: plan
+                .pools
+                .iter()
+                .map(|_| PoolLatencies::default())
+                .collect(),
+            overshoot: SharedHistogram::default(),
+        }
+    }
+
+    /// A recorder for one writer of pool `pool`.
+    pub(crate) fn recorder(&self, plan: &RunPlan<'_>, pool: u32) -> Recorder {
+        Recorder::sending_to(plan.window, &self.pools[pool as usize])
+    }
 }
 
 impl DriverReport {
-    /// The report of a driver on the real clock: the writers' recordings merged per pool.
-    pub(crate) fn of_writers(plan: &RunPlan<'_>, outcomes: Vec<WriterOutcome>) -> Self {
+    /// The report of a driver on the real clock: the writers' recordings merged per pool,
+    /// their latencies taken from `sinks` (every writer's waiter must have been dropped, so
+    /// its last batch of overshoots is in).
+    pub(crate) fn of_writers(
+        plan: &RunPlan<'_>,
+        outcomes: Vec<WriterOutcome>,
+        sinks: &LatencySinks,
+    ) -> Self {
         let mut recorders: Vec<Recorder> = plan
             .pools
             .iter()
             .map(|_| Recorder::new(plan.window))
             .collect();
-        let mut overshoot = empty_histogram();
         let stopped = outcomes.iter().any(|o| o.stopped);
         let mut writers = Vec::with_capacity(outcomes.len());
         let mut last = 0;
         for o in outcomes {
             recorders[o.tally.pool as usize].merge(&o.recorder);
-            // Auto-resizing histograms never refuse an add.
-            let _ = overshoot.add(&o.overshoot);
             last = last.max(o.tally.finished_ns);
             writers.push(o.tally);
+            // Dropping the writer's recorder adds its last batch of latencies to its pool's.
+        }
+        for (rec, pool) in recorders.iter_mut().zip(&sinks.pools) {
+            rec.keep(pool);
         }
         DriverReport {
             recorders,
             writers,
             ended_at: if stopped { last } else { plan.end_ns },
             stopped,
-            wait_overshoot: Some(overshoot),
+            wait_overshoot: Some(sinks.overshoot.take()),
             sim: None,
             store: None,
         }
@@ -180,7 +216,7 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
             .is_some()
             .then(|| own().map(|w| w.finished_ns).max().unwrap_or(0));
         pools.push(result);
-        op_latency.push(recorder.op_latency);
+        op_latency.push(recorder.op_latency.into_histogram());
     }
     let wait_overshoot = report.wait_overshoot.unwrap_or_else(empty_histogram);
     let results = Results {
@@ -236,9 +272,7 @@ pub(crate) fn scenario_toml(scenario: &crate::workload::scenario::Scenario) -> S
 
 /// An empty auto-resizing histogram (3 significant figures).
 pub(crate) fn empty_histogram() -> Histogram<u64> {
-    let mut h = Histogram::new(3).expect("3 significant figures is a valid precision");
-    h.auto(true);
-    h
+    crate::metrics::shared_histogram::histogram()
 }
 
 /// Adds run `b`'s pools to run `a` (pools run alone, one after another); the audit passes

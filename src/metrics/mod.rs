@@ -4,4 +4,5 @@ pub mod output;
 pub mod pools_csv;
 pub mod recorder;
 pub mod results;
+pub mod shared_histogram;
 pub mod sweep;

@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-use hdrhistogram::Histogram;
-
+use super::shared_histogram::{LatencyLog, SharedHistogram};
 use crate::clock::Nanos;
 use crate::policy::{GiveUpReason, RejectReason};
 use crate::store::{ActorId, VersionConflict};
@@ -127,15 +126,15 @@ impl Counters {
 }
 
 /// The recording of one writer (or, in the simulator, one pool).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Recorder {
     window: RecordingWindow,
     /// Latency of committed append operations from their intended start (ns).
-    pub op_latency: Histogram<u64>,
+    pub op_latency: LatencyLog,
     /// Latency of single append calls to the store (ns), all outcomes.
-    pub attempt_latency: Histogram<u64>,
+    pub attempt_latency: LatencyLog,
     /// Latency of read operations (ns).
-    pub read_latency: Histogram<u64>,
+    pub read_latency: LatencyLog,
     /// `attempts_per_op[n]`: committed operations that took `n` attempts (last bucket: more).
     pub attempts_per_op: Vec<u64>,
     /// `staleness[s]`: conflicts whose staleness was `s` (0: the attempt was ahead; last
@@ -153,31 +152,53 @@ pub struct Recorder {
     pub worst_latency_ns: u64,
 }
 
-/// Records `ns` into an auto-resizing histogram. `saturating_record` alone never resizes (it
-/// clamps to the current top, which starts at 2), so growth must go through `record`; the
-/// saturating form is only the fallback for values past `u64` limits.
-#[inline]
-fn record_ns(h: &mut Histogram<u64>, ns: u64) {
-    if h.record(ns).is_err() {
-        h.saturating_record(ns);
-    }
-}
-
-fn histogram() -> Histogram<u64> {
-    // Auto-resizing: memory grows only to the largest value seen; 3 significant figures.
-    let mut h = Histogram::new(3).expect("3 significant figures is a valid precision");
-    h.auto(true);
-    h
+/// The histograms a pool's writers share (real-clock engines): each writer's recorder sends
+/// its latency samples here in batches instead of keeping histograms of its own.
+#[derive(Clone, Debug, Default)]
+pub struct PoolLatencies {
+    /// Latency of committed append operations.
+    pub op: SharedHistogram,
+    /// Latency of single append calls.
+    pub attempt: SharedHistogram,
+    /// Latency of read operations.
+    pub read: SharedHistogram,
 }
 
 impl Recorder {
-    /// An empty recorder.
+    /// An empty recorder that keeps its own histograms.
     pub fn new(window: RecordingWindow) -> Self {
+        Self::with_latencies(
+            window,
+            [LatencyLog::kept(), LatencyLog::kept(), LatencyLog::kept()],
+        )
+    }
+
+    /// An empty recorder of one writer that sends its latencies to its pool's histograms.
+    pub fn sending_to(window: RecordingWindow, pool: &PoolLatencies) -> Self {
+        Self::with_latencies(
+            window,
+            [
+                LatencyLog::Sent(pool.op.batch()),
+                LatencyLog::Sent(pool.attempt.batch()),
+                LatencyLog::Sent(pool.read.batch()),
+            ],
+        )
+    }
+
+    /// A merged recorder takes its pool's shared histograms, once every writer's recorder
+    /// (and with it its last batch) has been dropped.
+    pub fn keep(&mut self, pool: &PoolLatencies) {
+        self.op_latency = LatencyLog::Kept(pool.op.take());
+        self.attempt_latency = LatencyLog::Kept(pool.attempt.take());
+        self.read_latency = LatencyLog::Kept(pool.read.take());
+    }
+
+    fn with_latencies(window: RecordingWindow, [op, attempt, read]: [LatencyLog; 3]) -> Self {
         Self {
             window,
-            op_latency: histogram(),
-            attempt_latency: histogram(),
-            read_latency: histogram(),
+            op_latency: op,
+            attempt_latency: attempt,
+            read_latency: read,
             attempts_per_op: vec![0; MAX_ATTEMPTS_BUCKET + 1],
             staleness: vec![0; MAX_STALENESS_BUCKET + 1],
             counters: Counters::default(),
@@ -225,7 +246,7 @@ impl Recorder {
     pub fn attempt(&mut self, intended_start: Nanos, call_ns: Nanos) {
         if self.measures(intended_start) {
             self.counters.attempts += 1;
-            record_ns(&mut self.attempt_latency, call_ns.max(1));
+            self.attempt_latency.record(call_ns.max(1));
         }
     }
 
@@ -287,10 +308,8 @@ impl Recorder {
         self.slot(now).commits += 1;
         if self.measures(intended_start) {
             self.counters.committed += 1;
-            record_ns(
-                &mut self.op_latency,
-                now.saturating_sub(intended_start).max(1),
-            );
+            self.op_latency
+                .record(now.saturating_sub(intended_start).max(1));
             self.attempts_per_op[(attempts as usize).min(MAX_ATTEMPTS_BUCKET)] += 1;
             self.finish_op(intended_start, now, attempts);
         }
@@ -348,19 +367,16 @@ impl Recorder {
     pub fn read(&mut self, intended_start: Nanos, now: Nanos) {
         if self.measures(intended_start) {
             self.counters.reads += 1;
-            record_ns(
-                &mut self.read_latency,
-                now.saturating_sub(intended_start).max(1),
-            );
+            self.read_latency
+                .record(now.saturating_sub(intended_start).max(1));
         }
     }
 
     /// Folds `other` into this recorder (same window settings).
     pub fn merge(&mut self, other: &Recorder) {
-        // Auto-resizing histograms never refuse a merge.
-        let _ = self.op_latency.add(&other.op_latency);
-        let _ = self.attempt_latency.add(&other.attempt_latency);
-        let _ = self.read_latency.add(&other.read_latency);
+        self.op_latency.add(&other.op_latency);
+        self.attempt_latency.add(&other.attempt_latency);
+        self.read_latency.add(&other.read_latency);
         for (a, b) in self.attempts_per_op.iter_mut().zip(&other.attempts_per_op) {
             *a += b;
         }
@@ -399,9 +415,9 @@ mod tests {
         rec.attempt(0, 40_000);
         rec.committed(0, 3_000_000, 1);
         rec.read(0, 70);
-        assert_eq!(rec.attempt_latency.max(), 40_000 + 31); // 3 significant figures
-        assert!(rec.op_latency.max().abs_diff(3_000_000) <= 3_000);
-        assert_eq!(rec.read_latency.max(), 70);
+        assert_eq!(rec.attempt_latency.histogram().max(), 40_000 + 31); // 3 significant figures
+        assert!(rec.op_latency.histogram().max().abs_diff(3_000_000) <= 3_000);
+        assert_eq!(rec.read_latency.histogram().max(), 70);
     }
 
     #[test]
@@ -415,6 +431,39 @@ mod tests {
         }
         let commits: Vec<u64> = rec.windows.iter().map(|w| w.commits).collect();
         assert_eq!(commits, [3, 2, 0, 2, 1]);
+    }
+
+    #[test]
+    fn writers_sending_to_their_pool_merge_to_what_one_recorder_keeps() {
+        let window = RecordingWindow {
+            warmup_end_ns: 0,
+            window_ns: 1_000,
+        };
+        let pool = PoolLatencies::default();
+        let mut alone = Recorder::new(window);
+        let mut merged = Recorder::new(window);
+        for w in 0..5u64 {
+            let mut writer = Recorder::sending_to(window, &pool);
+            for i in 0..100 {
+                for rec in [&mut alone, &mut writer] {
+                    rec.attempt(0, 1_000 + w * 100 + i);
+                    rec.committed(0, 5_000 * (w + 1) + i, 1);
+                    rec.read(0, 700 + i);
+                }
+            }
+            assert!(writer.op_latency.histogram().is_empty(), "sent, not kept");
+            merged.merge(&writer);
+        }
+        merged.keep(&pool);
+        for (a, m) in [
+            (&alone.op_latency, &merged.op_latency),
+            (&alone.attempt_latency, &merged.attempt_latency),
+            (&alone.read_latency, &merged.read_latency),
+        ] {
+            assert_eq!(a.histogram(), m.histogram());
+            assert_eq!(m.histogram().len(), 500);
+        }
+        assert_eq!(alone.counters, merged.counters);
     }
 
     #[test]

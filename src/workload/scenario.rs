@@ -89,7 +89,8 @@ pub mod limits {
     /// constant as [`crate::engine::threads::MAX_WRITER_THREADS`]; checked by
     /// [`super::Scenario::check_for_engine`].
     pub const MAX_THREAD_WRITERS: u64 = crate::engine::threads::MAX_WRITER_THREADS;
-    /// Writers the async engine runs as tasks (each keeps its own recorder).
+    /// Writers the async engine runs as tasks (each keeps its own recorder: counters, time
+    /// series and latency batches, a few KB).
     pub const MAX_TASK_WRITERS: u64 = crate::engine::tasks::MAX_WRITER_TASKS;
     /// The threaded engine records a time series per writer: `writers × windows` is at most
     /// this (2^25 windows of 32 bytes: 1 GiB). Checked by [`super::Scenario::check_for_engine`].

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 
 use self::performer::{AsyncPerformer, Performed, TaskContext};
 use self::timer::Timer;
-use super::assemble::{DriverReport, WriterOutcome, WriterTally};
+use super::assemble::{DriverReport, LatencySinks, WriterOutcome, WriterTally};
 use super::plan::{RunPlan, WriterSetup};
 use super::schedule::Schedule;
 use super::store_call::Injected;
@@ -29,7 +29,8 @@ mod performer;
 pub(crate) mod session;
 pub(crate) mod timer;
 
-/// The most writer tasks one run may start (each keeps its own recorder); beyond it, use
+/// The most writer tasks one run may start (each keeps its own recorder: counters, time series
+/// and latency batches, a few KB); beyond it, use
 /// `--engine sim`. Checked at validation.
 pub const MAX_WRITER_TASKS: u64 = 16_384;
 
@@ -62,6 +63,7 @@ pub(crate) async fn drive<S: AsyncEventStore + 'static>(
         injected: Injected::of(&plan.scenario.store),
         end_ns: plan.end_ns,
         stop: opts.stop.clone(),
+        sinks: LatencySinks::of(plan),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let (go_tx, go_rx) = watch::channel(false);
@@ -71,7 +73,7 @@ pub(crate) async fn drive<S: AsyncEventStore + 'static>(
         let task = TaskWriter {
             schedule: Schedule::new(pool, setup.writer.rng()),
             crash_probability: pool.crash_probability,
-            recorder: Recorder::new(plan.window),
+            recorder: cx.sinks.recorder(plan, setup.pool),
             setup,
         };
         let (cx, stop, mut go) = (Arc::clone(&cx), stop_rx.clone(), go_rx.clone());
@@ -108,7 +110,7 @@ pub(crate) async fn drive<S: AsyncEventStore + 'static>(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(DriverReport::of_writers(plan, outcomes))
+    Ok(DriverReport::of_writers(plan, outcomes, &cx.sinks))
 }
 
 /// Raises the watch flag once the run's stop flag is set (Ctrl-C).
@@ -143,7 +145,7 @@ async fn writer_task<S: AsyncEventStore>(
         mut writer,
         engine_rng,
     } = setup;
-    let mut performer = AsyncPerformer::new(cx, stop, engine_rng);
+    let mut performer = AsyncPerformer::new(cx, stop, engine_rng, cx.sinks.overshoot.batch());
     let end = cx.end_ns;
     let mut now = performer.now();
     let (mut finished_ns, mut stopped, mut crashed) = (now, false, false);
@@ -193,6 +195,5 @@ async fn writer_task<S: AsyncEventStore>(
         tally: WriterTally::of(&writer, pool, crashed, finished_ns),
         recorder,
         stopped,
-        overshoot: performer.overshoot().clone(),
     }
 }

@@ -18,8 +18,10 @@ use tokio::sync::watch;
 
 use super::timer::{Sleep, Timer};
 use crate::clock::Nanos;
+use crate::engine::assemble::LatencySinks;
 use crate::engine::store_call::{Injected, replayed};
 use crate::metrics::recorder::Recorder;
+use crate::metrics::shared_histogram::SampleBatch;
 use crate::rng::WriterRng;
 use crate::store::{AsyncEventStore, SaveError};
 use crate::workload::protocol::{Action, Input, OpEnd, Writer};
@@ -63,6 +65,8 @@ pub(crate) struct TaskContext<S> {
     /// The run's stop flag (Ctrl-C), read before every operation and call; the watch channel
     /// only wakes tasks that are waiting.
     pub(crate) stop: Option<Arc<AtomicBool>>,
+    /// Where writers send their latencies.
+    pub(crate) sinks: LatencySinks,
 }
 
 /// Performs one writer's operations against an [`AsyncEventStore`].
@@ -73,23 +77,24 @@ pub(crate) struct AsyncPerformer<'c, S> {
     /// would leave an entry in the timer's heap for each until the end).
     end: Sleep<'c>,
     rng: WriterRng,
-    overshoot: hdrhistogram::Histogram<u64>,
+    /// How late each wait returned (ns), sent to the run's histogram in batches.
+    overshoot: SampleBatch,
 }
 
 impl<'c, S: AsyncEventStore> AsyncPerformer<'c, S> {
-    pub(crate) fn new(cx: &'c TaskContext<S>, stop: watch::Receiver<bool>, rng: WriterRng) -> Self {
+    pub(crate) fn new(
+        cx: &'c TaskContext<S>,
+        stop: watch::Receiver<bool>,
+        rng: WriterRng,
+        overshoot: SampleBatch,
+    ) -> Self {
         Self {
             cx,
             stop,
             end: cx.timer.sleep_until(cx.end_ns),
             rng,
-            overshoot: crate::engine::assemble::empty_histogram(),
+            overshoot,
         }
-    }
-
-    /// How late each wait returned (ns).
-    pub(crate) fn overshoot(&self) -> &hdrhistogram::Histogram<u64> {
-        &self.overshoot
     }
 
     /// The engine's random stream for this writer (crash draws come from it too).
@@ -124,8 +129,7 @@ impl<'c, S: AsyncEventStore> AsyncPerformer<'c, S> {
             loop {
                 let now = clock.now();
                 if now >= at {
-                    // Auto-resizing histograms never refuse a value.
-                    let _ = self.overshoot.record(now - at);
+                    self.overshoot.record((now - at).max(1));
                     return Ok(now);
                 }
                 if self.stop_requested() {
@@ -139,7 +143,7 @@ impl<'c, S: AsyncEventStore> AsyncPerformer<'c, S> {
             biased;
             _ = stopped => Err(Interrupted::Stop(clock.now())),
             now = timer.sleep_until(at) => {
-                let _ = self.overshoot.record(now - at);
+                self.overshoot.record((now - at).max(1));
                 Ok(now)
             }
         }

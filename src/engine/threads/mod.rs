@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use self::gate::{GateOpened, StartGate};
 use self::operation::{Performed, Performer};
 use self::wait::PreciseWaiter;
-use super::assemble::{DriverReport, WriterOutcome, WriterTally};
+use super::assemble::{DriverReport, LatencySinks, WriterOutcome, WriterTally};
 use super::plan::{RunPlan, WriterSetup};
 use super::schedule::Schedule;
 use super::{EngineError, RunOptions};
@@ -46,6 +46,7 @@ struct Shared<'p, 's> {
     stop: &'p AtomicBool,
     gate: StartGate,
     clock: OnceLock<MonotonicClock>,
+    sinks: LatencySinks,
 }
 
 /// How a writer's operation loop ended, and when.
@@ -67,6 +68,7 @@ pub(crate) fn drive(plan: &RunPlan<'_>, opts: &RunOptions) -> Result<DriverRepor
         stop: opts.stop.as_ref().unwrap_or(&own_stop),
         gate: StartGate::new(),
         clock: OnceLock::new(),
+        sinks: LatencySinks::of(plan),
     };
     let outcomes = std::thread::scope(|s| -> Result<Vec<WriterOutcome>, EngineError> {
         let mut handles = Vec::with_capacity(writers as usize);
@@ -105,7 +107,7 @@ pub(crate) fn drive(plan: &RunPlan<'_>, opts: &RunOptions) -> Result<DriverRepor
             })
             .collect())
     })?;
-    Ok(DriverReport::of_writers(plan, outcomes))
+    Ok(DriverReport::of_writers(plan, outcomes, &shared.sinks))
 }
 
 /// A progress bar on the terminal, in milliseconds of the run, if asked for and on a terminal.
@@ -135,7 +137,7 @@ fn writer_thread(shared: &Shared<'_, '_>, setup: WriterSetup) -> WriterOutcome {
         mut writer,
         engine_rng,
     } = setup;
-    let mut recorder = Recorder::new(plan.window);
+    let mut recorder = shared.sinks.recorder(plan, pool);
     let opened = shared.gate.wait();
     let clock = *shared.clock.get_or_init(MonotonicClock::start);
     let mut performer = Performer::new(
@@ -143,7 +145,7 @@ fn writer_thread(shared: &Shared<'_, '_>, setup: WriterSetup) -> WriterOutcome {
         plan.scenario.store.latency,
         plan.scenario.store.fault_probability,
         engine_rng,
-        PreciseWaiter::new(clock),
+        PreciseWaiter::sending_to(clock, &shared.sinks.overshoot),
         shared.stop,
         plan.end_ns,
     );
@@ -169,7 +171,6 @@ fn writer_thread(shared: &Shared<'_, '_>, setup: WriterSetup) -> WriterOutcome {
         tally: WriterTally::of(&writer, pool, panicked, finished_ns),
         recorder,
         stopped,
-        overshoot: performer.waiter().overshoot().clone(),
     }
 }
 

@@ -13,6 +13,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 
 use crate::clock::{MILLIS, MonotonicClock, Nanos};
+use crate::metrics::shared_histogram::{LatencyLog, SharedHistogram};
 
 /// Waits shorter than this spin instead of sleeping: `thread::sleep` overshoots by about
 /// 60–100 µs, so sleeping for less would be no wait at all but a lottery.
@@ -28,7 +29,7 @@ const SPINS_PER_YIELD: u32 = 64;
 #[derive(Debug)]
 pub struct PreciseWaiter {
     clock: MonotonicClock,
-    overshoot: Histogram<u64>,
+    overshoot: LatencyLog,
 }
 
 /// How a wait ended.
@@ -41,11 +42,21 @@ pub enum WaitEnd {
 }
 
 impl PreciseWaiter {
-    /// A waiter on `clock` with an empty overshoot histogram.
+    /// A waiter on `clock` with an empty overshoot histogram of its own.
     pub fn new(clock: MonotonicClock) -> Self {
-        let mut overshoot = Histogram::new(3).expect("3 significant figures is a valid precision");
-        overshoot.auto(true);
-        Self { clock, overshoot }
+        Self {
+            clock,
+            overshoot: LatencyLog::kept(),
+        }
+    }
+
+    /// A waiter on `clock` that sends its overshoots to `overshoot` (in batches; the last
+    /// when it is dropped).
+    pub fn sending_to(clock: MonotonicClock, overshoot: &SharedHistogram) -> Self {
+        Self {
+            clock,
+            overshoot: LatencyLog::Sent(overshoot.batch()),
+        }
     }
 
     /// The clock waits are measured on.
@@ -53,9 +64,9 @@ impl PreciseWaiter {
         self.clock
     }
 
-    /// How late each wait returned, in nanoseconds.
+    /// How late each wait returned, in nanoseconds (empty for a waiter that sends them on).
     pub fn overshoot(&self) -> &Histogram<u64> {
-        &self.overshoot
+        self.overshoot.histogram()
     }
 
     /// Waits `ns` nanoseconds from now (no wait, and nothing recorded, for 0).
@@ -93,11 +104,7 @@ impl PreciseWaiter {
             }
             now = self.clock.now();
         }
-        // `saturating_record` alone would clamp to the auto-resizing histogram's small start range.
-        let late = (now - deadline).max(1);
-        if self.overshoot.record(late).is_err() {
-            self.overshoot.saturating_record(late);
-        }
+        self.overshoot.record((now - deadline).max(1));
         WaitEnd::Reached(now)
     }
 }
