@@ -41,3 +41,32 @@ start_spread = "1ms"
         p.counters.committed
     );
 }
+
+/// Past 65,536 writers in one pool: writers once had 16 bits of the payload tag, so writer 0
+/// and writer 65,536 shared one and the audit saw two commits where each was told of one.
+#[test]
+fn writers_past_sixteen_bits_are_audited_apart() {
+    let s = scenario(
+        r#"
+name = "wide"
+[store]
+latency = { kind = "constant", value = "10us" }
+[run]
+actors = 1000000
+[[pools]]
+name = "wide"
+writers = 70000
+operations = 1
+policy = "immediate"
+start_spread = "1ms"
+"#,
+    );
+    let r = simulate(&s);
+    assert!(r.integrity.ok, "{:?}", r.integrity.problems);
+    let p = &r.pools[0];
+    assert_eq!(p.commits_per_writer.len(), 70_000);
+    assert!(
+        p.commits_per_writer[0] == 1 && p.commits_per_writer[65_536] == 1,
+        "both writers whose tags once collided committed"
+    );
+}

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::metrics::results::Integrity;
 use crate::store::{ActorId, Event, EventStore};
+use crate::workload::protocol::Writer;
 
 /// Problems listed in full before the rest are only counted.
 const MAX_LISTED_PROBLEMS: usize = 10;
@@ -131,10 +132,9 @@ impl<'t> StreamAudit<'t> {
                     0 => String::new(),
                     n => format!(" (and {n} of unknown outcome)"),
                 };
+                let (pool, writer) = Writer::payload_writer(tag);
                 self.problem(format!(
-                    "writer {} of pool {}: told of {} commits{unknown}, {kept} stored",
-                    (tag >> 32) & 0xFFFF,
-                    tag >> 48,
+                    "writer {writer} of pool {pool}: told of {} commits{unknown}, {kept} stored",
                     t.acknowledged
                 ));
             }
@@ -160,14 +160,13 @@ impl<'t> StreamAudit<'t> {
 /// The pool and writer bits of a payload.
 pub const TAG_MASK: u64 = !0xFFFF_FFFF;
 
-/// The tag of events written by the prefill step (no real pool uses pool number 0xFFFF).
-pub const PREFILL_TAG: u64 = 0xFFFF << 48;
+/// The tag of events written by the prefill step: pool number 0xFFF, which no real pool has.
+pub const PREFILL_TAG: u64 = Writer::payload(0xFFF, 0, 0);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::GlobalMutexStore;
-    use crate::workload::protocol::Writer;
 
     fn event(actor: u64, version: u64, payload: u64) -> Event {
         Event {

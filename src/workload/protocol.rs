@@ -36,6 +36,16 @@ use crate::policy::{
 };
 use crate::rng::WriterRng;
 use crate::store::{ActorId, Event, SaveError, Version, VersionConflict};
+use crate::workload::scenario::limits;
+
+/// Bits of a payload tag for the event's sequence number within its writer.
+const PAYLOAD_SEQ_BITS: u32 = 32;
+/// Bits of a payload tag for the writer's index in its pool.
+const PAYLOAD_WRITER_BITS: u32 = 20;
+// Every writer a scenario may have gets a tag of its own, and the pool bits hold every pool
+// and the prefill's pool number (0xFFF) besides.
+const _: () = assert!(limits::MAX_WRITERS <= 1 << PAYLOAD_WRITER_BITS);
+const _: () = assert!(limits::MAX_POOLS < 0xFFF);
 
 /// What a pool's writers share: built once from the [`PoolSpec`].
 #[derive(Debug)]
@@ -325,10 +335,26 @@ impl Writer {
         self.phase != Phase::Idle
     }
 
-    /// The payload tag this writer puts on its events: pool, writer and sequence number, so an
-    /// audit can trace every stored event to the writer that was told it committed.
-    pub fn payload(pool: u32, writer: u32, seq: u32) -> u64 {
-        (u64::from(pool) << 48) | (u64::from(writer & 0xFFFF) << 32) | u64::from(seq)
+    /// The payload tag this writer puts on its events: pool (12 bits), writer (20) and
+    /// sequence number (32), so an audit can trace every stored event to the writer that was
+    /// told it committed. Writers once had 16 bits, and writers 65,536 apart shared a tag: the
+    /// audit of a run of 1,000,000 writers then failed with writes it thought invented.
+    pub const fn payload(pool: u32, writer: u32, seq: u32) -> u64 {
+        debug_assert!(
+            (writer as u64) < 1 << PAYLOAD_WRITER_BITS,
+            "writer out of range"
+        );
+        ((pool as u64) << (PAYLOAD_SEQ_BITS + PAYLOAD_WRITER_BITS))
+            | ((writer as u64) << PAYLOAD_SEQ_BITS)
+            | seq as u64
+    }
+
+    /// The (pool, writer) a payload tag names: the inverse of [`Writer::payload`].
+    pub fn payload_writer(payload: u64) -> (u64, u64) {
+        (
+            payload >> (PAYLOAD_SEQ_BITS + PAYLOAD_WRITER_BITS),
+            (payload >> PAYLOAD_SEQ_BITS) & ((1 << PAYLOAD_WRITER_BITS) - 1),
+        )
     }
 
     fn info(&self, now: Nanos) -> AttemptInfo {
@@ -623,6 +649,24 @@ mod tests {
     use crate::rng::writer_rng;
     use crate::store::{EventStore, GlobalMutexStore};
     use crate::workload::scenario::Scenario;
+
+    #[test]
+    fn every_writer_a_scenario_allows_has_a_tag_of_its_own() {
+        let last = limits::MAX_WRITERS as u32 - 1;
+        let last_pool = limits::MAX_POOLS as u32 - 1;
+        for (pool, writer) in [(0, 0), (0, 65_536), (1, 1), (last_pool, last)] {
+            let tag = Writer::payload(pool, writer, u32::MAX);
+            assert_eq!(
+                Writer::payload_writer(tag),
+                (u64::from(pool), u64::from(writer))
+            );
+        }
+        assert_ne!(Writer::payload(0, 0, 0), Writer::payload(0, 65_536, 0));
+        assert_ne!(
+            Writer::payload_writer(crate::engine::audit::PREFILL_TAG).0,
+            u64::from(last_pool)
+        );
+    }
 
     /// A one-pool plan on one actor whose policy is the spec `policy_toml`.
     fn plan_with(policy_toml: &str) -> PoolPlan {
