@@ -70,13 +70,24 @@ impl MonotonicClock {
     pub fn reads_tsc(&self) -> bool {
         matches!(self.source, Source::Tsc { .. })
     }
+
+    /// Whether a clock started in this process reads (or would read) the time-stamp counter,
+    /// without the calibration's wait when no clock was started yet: a simulated run, which
+    /// reads no clock, should not sleep 25 ms to say which one it would have used.
+    pub fn would_read_tsc() -> bool {
+        match TSC_SCALE.get() {
+            Some(scale) => scale.is_some(),
+            None => tsc::trusted(),
+        }
+    }
 }
+
+static TSC_SCALE: OnceLock<Option<u64>> = OnceLock::new();
 
 /// Nanoseconds per counter tick in 32.32 fixed point, or `None` where the counter is not to be
 /// trusted. Measured once per process (it takes [`CALIBRATION`]).
 fn tsc_scale() -> Option<u64> {
-    static SCALE: OnceLock<Option<u64>> = OnceLock::new();
-    *SCALE.get_or_init(|| tsc::trusted().then(calibrate).flatten())
+    *TSC_SCALE.get_or_init(|| tsc::trusted().then(calibrate).flatten())
 }
 
 /// How long the counter is timed against the OS clock: two OS clock reads of about 25 ns at

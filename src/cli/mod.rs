@@ -269,6 +269,10 @@ struct RunArgs {
     /// across a network). Default: threads, or async for a PostgreSQL store.
     #[arg(long, value_enum)]
     engine: Option<EngineArg>,
+    /// Write the results folder without drawing its report (charts); `retrylab report DIR`
+    /// draws it later. For scripts that make many runs.
+    #[arg(long)]
+    no_report: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -365,6 +369,7 @@ pub(crate) fn dispatch(cli: Cli, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
             &args.file,
             &args.opts,
             args.engine.map(EngineKind::from),
+            !args.no_report,
             stop,
         ),
         Command::Sweep(args) => sweep::sweep(&args, stop),

@@ -125,6 +125,7 @@ pub(crate) fn run(
     file: &Path,
     opts: &RunOpts,
     engine: Option<EngineKind>,
+    draw_report: bool,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
     let engine = engine_for(file, opts, engine)?;
@@ -142,7 +143,7 @@ pub(crate) fn run(
     let out = with_out_dir(&dir, || {
         Ok(engine::run_full(&scenario, engine, &options(stop, opts))?)
     })?;
-    finish(&out, &dir.path)
+    finish(&out, &dir.path, draw_report)
 }
 
 fn announce(scenario: &Scenario, engine: EngineKind, dir: &Path) {
@@ -164,22 +165,24 @@ fn announce(scenario: &Scenario, engine: EngineKind, dir: &Path) {
     eprintln!("results will go to {}", dir.display());
 }
 
-/// Prints the table and writes the run folder `dir` (made before the run) and its report;
-/// then fails if the store audit failed (exit 1) or the run was interrupted (exit 130), so a
+/// Prints the table and writes the run folder `dir` (made before the run) and, if asked, its
+/// report; then fails if the store audit failed (exit 1) or the run was interrupted (exit 130), so a
 /// partial run never reports success.
-fn finish(out: &RunOutput, dir: &Path) -> anyhow::Result<()> {
+fn finish(out: &RunOutput, dir: &Path, draw_report: bool) -> anyhow::Result<()> {
     let r = &out.results;
     println!("{}", pool_table(r));
     print_footer(r);
     let folder = write_run(dir, r, &out.op_latency)
         .with_context(|| format!("writing the results folder {}", dir.display()))?;
     println!("results: {}", folder.results.display());
-    let report = retrylab::report::write_report(
-        &retrylab::report::ReportInput::Runs(vec![r.clone()]),
-        &folder.dir.join("report"),
-    )
-    .context("drawing the run's report")?;
-    print_report(&report);
+    if draw_report {
+        let report = retrylab::report::write_report(
+            &retrylab::report::ReportInput::Runs(vec![r.clone()]),
+            &folder.dir.join("report"),
+        )
+        .context("drawing the run's report")?;
+        print_report(&report);
+    }
     if !r.integrity.ok {
         for p in &r.integrity.problems {
             eprintln!("audit: {p}");

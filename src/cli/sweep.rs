@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
 
 use anyhow::Context;
 use retrylab::engine::sequential::run_each_pool;
@@ -96,18 +97,25 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
         keep_store: false,
     };
     let (quick, alone) = (args.quick, !args.together);
+    // Attempts made by this command's runs (not resumed ones), for the throughput line.
+    let attempts = AtomicU64::new(0);
+    let started = Instant::now();
     let outcome = run_sweep(&text, &origin, &spec, &options, &|scenario: &Scenario| {
         let scenario = if quick {
             scenario.clone().quick()
         } else {
             scenario.clone()
         };
-        if alone {
+        let results = if alone {
             run_each_pool(&scenario, engine, &run_options, |_| {}).map(|out| out.results)
         } else {
             engine::run(&scenario, engine, &run_options)
-        }
+        }?;
+        let made: u64 = results.pools.iter().map(|p| p.counters.attempts).sum();
+        attempts.fetch_add(made, Ordering::Relaxed);
+        Ok(results)
     })?;
+    let elapsed = started.elapsed().as_secs_f64();
     println!(
         "{} run(s), {} resumed from an earlier run{}",
         outcome.ran,
@@ -118,6 +126,19 @@ pub(crate) fn sweep(args: &SweepArgs, stop: Arc<AtomicBool>) -> anyhow::Result<(
             ""
         }
     );
+    let attempts = attempts.into_inner();
+    if outcome.ran > 0 && elapsed > 0.0 {
+        println!(
+            "{attempts} attempts in {elapsed:.2} s of wall time, saving included: {:.2} M \
+             attempts/s on {} thread(s)",
+            attempts as f64 / elapsed / 1e6,
+            if options.parallel {
+                rayon::current_num_threads()
+            } else {
+                1
+            }
+        );
+    }
     let files = report::write_report(&ReportInput::Sweep(outcome.data), &out.join("report"))
         .context("drawing the sweep report")?;
     print_report(&files);

@@ -222,7 +222,8 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
     let results = Results {
         schema_version: SCHEMA_VERSION,
         scenario_name: scenario.name.clone(),
-        scenario_toml: scenario_toml(scenario),
+        // Set by the caller, who knows whether it is wanted (see `run_without_scenario_text`).
+        scenario_toml: String::new(),
         seed: scenario.seed,
         engine: engine.name().to_owned(),
         store,

@@ -160,6 +160,19 @@ pub fn run_full(
     engine: EngineKind,
     opts: &RunOptions,
 ) -> Result<RunOutput, EngineError> {
+    let mut out = run_without_scenario_text(scenario, engine, opts)?;
+    out.results.scenario_toml = assemble::scenario_toml(scenario);
+    Ok(out)
+}
+
+/// As [`run_full`], leaving the results' `scenario_toml` empty for a caller that sets it
+/// once for many runs (each pool alone): writing a scenario as TOML costs about as much as
+/// simulating a short run.
+pub(crate) fn run_without_scenario_text(
+    scenario: &Scenario,
+    engine: EngineKind,
+    opts: &RunOptions,
+) -> Result<RunOutput, EngineError> {
     // What validation checks for this engine, checked again here for library callers that
     // built or changed a scenario in code.
     scenario

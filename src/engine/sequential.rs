@@ -41,7 +41,7 @@ pub fn run_each_pool(
         }
         let mut alone = scenario.clone();
         alone.pools = vec![pool.clone()];
-        let out = super::run_full(&alone, engine, opts)?;
+        let out = super::run_without_scenario_text(&alone, engine, opts)?;
         for p in &out.results.pools {
             on_pool(p);
         }

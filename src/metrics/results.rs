@@ -36,18 +36,36 @@ pub struct LatencySummary {
 }
 
 impl LatencySummary {
-    /// Summarises a histogram (all zeros when it is empty).
+    /// Summarises a histogram (all zeros when it is empty) in one pass over its counts, with
+    /// the very figures `mean` and `value_at_quantile` give, which take a pass each.
     pub fn of(h: &hdrhistogram::Histogram<u64>) -> Self {
         if h.is_empty() {
             return Self::default();
         }
+        let total = h.len();
+        // The sample count each percentile is reached at, as `value_at_quantile` rounds it.
+        let reached =
+            [0.50, 0.90, 0.99, 0.999].map(|q: f64| ((q * total as f64).ceil() as u64).max(1));
+        let mut at = [0u64; 4];
+        let (mut next, mut seen, mut mean) = (0, 0u64, 0.0f64);
+        for v in h.iter_recorded() {
+            let value = v.value_iterated_to();
+            let count = v.count_at_value();
+            // `mean`'s own sum, term for term, so the figure is bit for bit the same.
+            mean += h.median_equivalent(value) as f64 * count as f64 / total as f64;
+            seen += count;
+            while next < at.len() && seen >= reached[next] {
+                at[next] = h.highest_equivalent(value);
+                next += 1;
+            }
+        }
         Self {
-            count: h.len(),
-            mean: h.mean(),
-            p50: h.value_at_quantile(0.50),
-            p90: h.value_at_quantile(0.90),
-            p99: h.value_at_quantile(0.99),
-            p999: h.value_at_quantile(0.999),
+            count: total,
+            mean,
+            p50: at[0],
+            p90: at[1],
+            p99: at[2],
+            p999: at[3],
             max: h.max(),
         }
     }
@@ -293,8 +311,14 @@ pub struct Machine {
 }
 
 impl Machine {
-    /// Describes this machine and build.
+    /// Describes this machine and build: read once per process (it reads `/proc/cpuinfo` and
+    /// the clock source, which a sweep of thousands of short runs would pay for each).
     pub fn detect() -> Self {
+        static THIS: std::sync::LazyLock<Machine> = std::sync::LazyLock::new(Machine::read);
+        THIS.clone()
+    }
+
+    fn read() -> Self {
         let cpu = std::fs::read_to_string("/proc/cpuinfo")
             .ok()
             .and_then(|s| {
@@ -315,7 +339,7 @@ impl Machine {
             rustc: option_env!("RETRYLAB_RUSTC")
                 .unwrap_or("unknown")
                 .to_owned(),
-            clock: if crate::clock::MonotonicClock::start().reads_tsc() {
+            clock: if crate::clock::MonotonicClock::would_read_tsc() {
                 "tsc"
             } else {
                 "os"
@@ -412,4 +436,31 @@ pub struct SimStats {
     /// takes one append at a time (`[sim.store_cost]`). Absent in files written before it.
     #[serde(default)]
     pub append_stream_wait_ns: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Against hdrhistogram's own one-figure-per-pass functions.
+        #[test]
+        fn one_pass_summary_matches_the_histograms_own_figures(
+            values in proptest::collection::vec((1u64..10_000_000_000, 1u64..5), 1..300)
+        ) {
+            let mut h = crate::metrics::shared_histogram::histogram();
+            for &(v, n) in &values {
+                h.record_n(v, n).unwrap();
+            }
+            let s = LatencySummary::of(&h);
+            prop_assert_eq!(s.count, h.len());
+            prop_assert_eq!(s.mean.to_bits(), h.mean().to_bits());
+            prop_assert_eq!(s.p50, h.value_at_quantile(0.50));
+            prop_assert_eq!(s.p90, h.value_at_quantile(0.90));
+            prop_assert_eq!(s.p99, h.value_at_quantile(0.99));
+            prop_assert_eq!(s.p999, h.value_at_quantile(0.999));
+            prop_assert_eq!(s.max, h.max());
+        }
+    }
 }

@@ -276,10 +276,16 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, force: bool) -> Result<(
 
 fn save(job: &Job<'_>, results: &Results) -> Result<(), SweepError> {
     std::fs::create_dir_all(&job.dir).map_err(io(&job.dir))?;
-    if let Ok(text) = toml::to_string(&job.scenario) {
+    // The results carry the scenario as run (--quick applied); serialising it again costs as
+    // much as a short simulation.
+    if !results.scenario_toml.is_empty() {
+        write_atomic(&job.dir.join("scenario.toml"), &results.scenario_toml)?;
+    } else if let Ok(text) = toml::to_string(&job.scenario) {
         write_atomic(&job.dir.join("scenario.toml"), &text)?;
     }
-    let json = serde_json::to_string_pretty(results).map_err(|e| SweepError::Damaged {
+    // Compact: a sweep writes thousands of these for reports to read back, and the pretty form
+    // is twice the bytes to format and write.
+    let json = serde_json::to_string(results).map_err(|e| SweepError::Damaged {
         path: job.dir.join("results.json"),
         message: e.to_string(),
     })?;
