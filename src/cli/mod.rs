@@ -94,7 +94,8 @@ pools.csv, timeseries.csv, one HdrHistogram log per pool).
 Examples:
   retrylab run scenarios/zipf-skew.toml
   retrylab run scenarios/remote-store.toml --seed 9 --out /tmp/remote
-  retrylab run my.toml --quick             # scaled down to under a second, to check a file")]
+  retrylab run my.toml --quick             # scaled down to under a second, to check a file
+  retrylab run my.toml --engine sim --no-report   # results only, no charts: for scripts")]
     Run(RunArgs),
     /// Run a scenario at every value of one or two parameters; chart the figures against them.
     #[command(long_about = "\
