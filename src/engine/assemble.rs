@@ -13,7 +13,7 @@ use crate::metrics::recorder::{PoolLatencies, Recorder};
 use crate::metrics::results::{
     Integrity, LatencySummary, Machine, PoolResult, Results, SCHEMA_VERSION, SimStats, StoreServer,
 };
-use crate::metrics::shared_histogram::SharedHistogram;
+use crate::metrics::shared_histogram::{SharedHistogram, histogram};
 use crate::workload::protocol::Writer;
 
 /// What one writer ended with.
@@ -218,7 +218,7 @@ pub(crate) fn assemble(plan: &RunPlan<'_>, engine: EngineKind, report: DriverRep
         pools.push(result);
         op_latency.push(recorder.op_latency.into_histogram());
     }
-    let wait_overshoot = report.wait_overshoot.unwrap_or_else(empty_histogram);
+    let wait_overshoot = report.wait_overshoot.unwrap_or_else(histogram);
     let results = Results {
         schema_version: SCHEMA_VERSION,
         scenario_name: scenario.name.clone(),
@@ -269,11 +269,6 @@ fn log_monitor(pool: &str, m: &crate::policy::monitor::MonitorSnapshot) {
 pub(crate) fn scenario_toml(scenario: &crate::workload::scenario::Scenario) -> String {
     toml::to_string(scenario)
         .unwrap_or_else(|e| format!("# the scenario could not be written as TOML: {e}\n"))
-}
-
-/// An empty auto-resizing histogram (3 significant figures).
-pub(crate) fn empty_histogram() -> Histogram<u64> {
-    crate::metrics::shared_histogram::histogram()
 }
 
 /// Adds run `b`'s pools to run `a` (pools run alone, one after another); the audit passes

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::metrics::results::Integrity;
 use crate::store::{ActorId, Event, EventStore};
-use crate::workload::protocol::Writer;
+use crate::workload::protocol::{PAYLOAD_SEQ_BITS, Writer};
 
 /// Problems listed in full before the rest are only counted.
 const MAX_LISTED_PROBLEMS: usize = 10;
@@ -157,8 +157,8 @@ impl<'t> StreamAudit<'t> {
     }
 }
 
-/// The pool and writer bits of a payload.
-pub const TAG_MASK: u64 = !0xFFFF_FFFF;
+/// The pool and writer bits of a payload ([`Writer::payload`]'s layout).
+pub const TAG_MASK: u64 = !((1 << PAYLOAD_SEQ_BITS) - 1);
 
 /// The tag of events written by the prefill step: pool number 0xFFF, which no real pool has.
 pub const PREFILL_TAG: u64 = Writer::payload(0xFFF, 0, 0);

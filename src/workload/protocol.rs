@@ -38,8 +38,9 @@ use crate::rng::WriterRng;
 use crate::store::{ActorId, Event, SaveError, Version, VersionConflict};
 use crate::workload::scenario::limits;
 
-/// Bits of a payload tag for the event's sequence number within its writer.
-const PAYLOAD_SEQ_BITS: u32 = 32;
+/// Bits of a payload tag for the event's sequence number within its writer (the low bits; the
+/// audit masks them off to find the writer).
+pub(crate) const PAYLOAD_SEQ_BITS: u32 = 32;
 /// Bits of a payload tag for the writer's index in its pool.
 const PAYLOAD_WRITER_BITS: u32 = 20;
 // Every writer a scenario may have gets a tag of its own, and the pool bits hold every pool
