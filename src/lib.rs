@@ -72,5 +72,6 @@ pub mod rng;
 pub mod store;
 pub mod sweep;
 mod sync;
+pub mod tune;
 pub mod units;
 pub mod workload;

@@ -12,6 +12,7 @@ use retrylab::report::ReportError;
 use retrylab::store::postgres::OccShape;
 use retrylab::store::{StoreChoice, StoreKind};
 use retrylab::sweep::SweepError;
+use retrylab::tune::TuneError;
 use retrylab::workload::scenario::ScenarioError;
 
 mod calibrate;
@@ -20,6 +21,7 @@ mod list;
 mod run;
 mod sweep;
 mod table;
+mod tune;
 mod validate;
 
 /// Where results and reports go when `--out` is not given.
@@ -53,6 +55,41 @@ Exit codes:
   1    a failure: the run, or writing its results, failed; or the store audit failed
   2    bad input: an argument, a scenario file or an output folder (the message says the fix)
   130  interrupted (Ctrl-C): what finished is written, but the results are partial";
+
+const TUNE_ABOUT: &str = "\
+Search a pool's retry parameters for the configuration that best meets an objective under \
+constraints, by measurement.
+
+Each configuration runs the pool alone on the same seeds (common random numbers, so two \
+configurations differ by their policy, not by luck). A Latin hypercube starts the search and a \
+tree-structured Parzen estimator (TPE) continues it; each new configuration races the best so \
+far, seed by seed, and is dropped as soon as a paired t-test says it loses, so bad ones cost \
+two runs. Configurations that meet every constraint beat those that do not.
+
+Then the winner and the runner-up are re-measured on held-out seeds and on real threads (to \
+flag a result that holds only in the model); the starting policy and presets are measured on \
+the same seeds beside them; each parameter is varied around the winner. Prints the winner as \
+a ready [pools.policy] block (also best.toml), its figures with 95 % intervals, and how sure \
+the answer is.
+
+Parameters (NAME=VALUES): base, cap, multiplier, jitter (none, full, equal, proportional, \
+additive, or decorrelated, which switches to AWS's decorrelated backoff), max_retries, \
+max_attempts, deadline, refresh, breaker_threshold, breaker_open, breaker_minimum_calls, or any \
+path inside the policy (budget.retry_cost). Values: lo..hi (durations or numbers, integers \
+stay integers), lo..hi:log, or a,b,c.
+
+Metrics (objectives and constraints): goodput, p50, p90, p99, p99.9, give_up_rate, \
+rejection_rate, conflict_rate, attempts_per_commit, fairness.
+
+The search is deterministic (same seed, same answer) and journalled: the same command resumes \
+a stopped search without rerunning anything, and Ctrl-C prints the best so far. Exit status 1 \
+when no configuration meets the constraints (the output says which constraint failed and how \
+close the search came).
+
+Examples:
+  retrylab tune scenarios/tune-hot-actor.toml
+  retrylab tune scenarios/hot-actor.toml --pool exponential-us --param base=100ns..100us:log \\
+    --param max_retries=1..20 --maximize goodput --subject-to 'give_up_rate<=1%' --budget 150";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -119,6 +156,9 @@ Examples:
   retrylab sweep scenarios/hot-actor.toml --vary writers=1,2,4,8,16 --engine sim --repeat 3
   retrylab sweep scenarios/hot-actor.toml --vary base_delay=1us..64us x4 --vary cap=100us,1ms,10ms --engine sim")]
     Sweep(sweep::SweepArgs),
+    /// Search retry parameters for the policy that best meets an objective under constraints.
+    #[command(long_about = TUNE_ABOUT)]
+    Tune(tune::TuneArgs),
     /// Redraw the report of saved results (a run, a sweep or a comparison) without rerunning.
     #[command(long_about = "\
 Redraw the charts, HTML page and Markdown report from saved results: a results.json, a run \
@@ -324,6 +364,9 @@ pub(crate) enum Ended {
     /// Stopped early (Ctrl-C): exit 130.
     #[error("interrupted: {0}")]
     Interrupted(String),
+    /// A search found nothing that meets its constraints: exit 1.
+    #[error("{0}")]
+    NoAnswer(String),
 }
 
 impl Classify for Ended {
@@ -331,6 +374,7 @@ impl Classify for Ended {
         match self {
             Ended::AuditFailed { .. } => ExitKind::AuditFailed,
             Ended::Interrupted(_) => ExitKind::Interrupted,
+            Ended::NoAnswer(_) => ExitKind::Failure,
         }
     }
 }
@@ -351,6 +395,7 @@ fn classify(e: &(dyn std::error::Error + 'static)) -> Option<ExitKind> {
     kind::<Ended>(e)
         .or_else(|| kind::<BadInput>(e))
         .or_else(|| kind::<SweepError>(e))
+        .or_else(|| kind::<TuneError>(e))
         .or_else(|| kind::<OutputError>(e))
         .or_else(|| kind::<ReportError>(e))
         .or_else(|| kind::<EngineError>(e))
@@ -374,6 +419,7 @@ pub(crate) fn dispatch(cli: Cli, stop: Arc<AtomicBool>) -> anyhow::Result<()> {
             stop,
         ),
         Command::Sweep(args) => sweep::sweep(&args, stop),
+        Command::Tune(args) => tune::tune(&args, stop),
         Command::Report(args) => sweep::redraw(&args),
         Command::Validate { files, engine } => {
             validate::validate_with(&files, engine.map(EngineKind::from))

@@ -6,3 +6,4 @@ pub mod recorder;
 pub mod results;
 pub mod shared_histogram;
 pub mod sweep;
+pub mod tune;

@@ -5,3 +5,4 @@ pub mod protocol;
 pub mod quick;
 pub mod scenario;
 pub mod store_cost;
+pub mod tune_table;

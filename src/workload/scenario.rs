@@ -151,6 +151,10 @@ pub struct Scenario {
     /// engine ignores them.
     #[serde(default, skip_serializing_if = "SimSpec::is_unset")]
     pub sim: SimSpec,
+    /// What `retrylab tune` searches when its command line does not say; every other
+    /// command ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tune: Option<crate::workload::tune_table::TuneTable>,
 }
 
 fn default_seed() -> u64 {

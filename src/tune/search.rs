@@ -1,0 +1,442 @@
+//! The search: configurations proposed by a Latin hypercube and then TPE, each raced against
+//! the incumbent on common random numbers.
+//!
+//! **Common random numbers.** Seed `k` of every configuration is the same seed, so two
+//! configurations measured on seed `k` met the same key sequence, think times and latencies;
+//! their difference on that seed is the policy's, not luck's. Comparisons are paired per seed.
+//!
+//! **Racing.** A new configuration first runs on [`FIRST_ROUND`] seeds, then one more seed at a
+//! time, up to `seeds`. After each round it is compared with the incumbent on the seeds both
+//! have; it is dropped as soon as a one-sided paired t-test (10 % level) says it is worse, or
+//! says it breaks a constraint the incumbent meets. One that survives every seed replaces the
+//! incumbent if its means are better. So clearly bad configurations cost two runs, and only
+//! contenders get all their seeds.
+//!
+//! **Feasibility first.** A configuration whose means meet every constraint beats one that
+//! does not; between two that do not, the smaller total relative violation wins; between two
+//! that do, the first objective decides. With several objectives there is no incumbent: every
+//! configuration runs on all seeds, and the search is steered by a random weighted Chebyshev
+//! scalarisation per proposal (ParEGO's device), keeping the non-dominated set.
+
+use indicatif::ProgressBar;
+use rand::{Rng, SeedableRng};
+
+use super::TuneError;
+use super::bench::{Bench, Job};
+use super::candidate::TunedPool;
+use super::sampler::{Observation, latin_hypercube, suggest};
+use super::space::Space;
+use crate::engine::EngineKind;
+use crate::metrics::tune::figures::Figures;
+use crate::metrics::tune::goal::Goal;
+use crate::metrics::tune::record::{CandidateRecord, ConvergencePoint, Fate};
+use crate::metrics::tune::stats::{Aggregate, significantly_positive};
+use crate::rng::{WriterRng, derive_seed};
+
+/// Seeds a configuration runs on before its first comparison.
+pub const FIRST_ROUND: u32 = 2;
+/// Consecutive proposals of configurations already measured after which a search of a finite
+/// space stops (it has seen all it is likely to find).
+const MAX_REPEATED_PROPOSALS: usize = 200;
+/// A cost that is undefined (no commits) counts as this in paired differences.
+const UNDEFINED_COST: f64 = 1e30;
+
+/// How a search runs.
+#[derive(Clone, Debug)]
+pub struct SearchSettings {
+    /// The most search runs.
+    pub budget: u64,
+    /// Seeds per configuration (the racing's last round).
+    pub seeds: u32,
+    /// The search's seed (its sampler's stream).
+    pub seed: u64,
+    /// The engine of the search runs.
+    pub engine: EngineKind,
+}
+
+/// What a search found.
+#[derive(Clone, Debug, Default)]
+pub struct SearchOutcome {
+    /// Every configuration, in the order measured.
+    pub candidates: Vec<CandidateRecord>,
+    /// The incumbent at the end (one objective).
+    pub incumbent: Option<usize>,
+    /// The incumbent after each configuration.
+    pub convergence: Vec<ConvergencePoint>,
+    /// Search runs spent.
+    pub runs: u64,
+    /// A stop ended it.
+    pub interrupted: bool,
+    /// The space ran out of new configurations.
+    pub exhausted: bool,
+}
+
+/// The points of the Latin hypercube that starts a search of `dims` parameters with `budget`
+/// runs: enough to see every parameter's range, at most a third of the budget.
+fn start_points(dims: usize, budget: u64) -> usize {
+    let wanted = (4 * dims).max(8);
+    let affordable = (budget / u64::from(FIRST_ROUND) / 3).max(2) as usize;
+    wanted.min(affordable)
+}
+
+/// Per-run cost of the first objective, with undefined costs made finite for differences.
+fn run_cost(goal: &Goal, f: &Figures) -> f64 {
+    let o = &goal.objectives[0];
+    let c = o.cost(o.metric.of(f));
+    if c.is_finite() { c } else { UNDEFINED_COST }
+}
+
+/// Per-run total violation of every constraint.
+fn run_violation(goal: &Goal, f: &Figures) -> f64 {
+    goal.constraints
+        .iter()
+        .map(|c| c.violation(c.metric.of(f)).max(0.0))
+        .sum()
+}
+
+/// A record of a configuration from its runs so far.
+pub fn record(
+    goal: &Goal,
+    point: &[f64],
+    values: &[super::space::Value],
+    key: String,
+    started_at_run: u64,
+    fate: Fate,
+    runs: Vec<Figures>,
+) -> CandidateRecord {
+    let aggregate = Aggregate::of(&runs);
+    let (feasible, violation, costs) = judge(goal, &aggregate);
+    CandidateRecord {
+        values: values.iter().map(|v| v.text.clone()).collect(),
+        numbers: values.iter().map(|v| v.number).collect(),
+        key,
+        point: point.to_vec(),
+        started_at_run,
+        fate,
+        runs,
+        aggregate,
+        feasible,
+        costs,
+        violation,
+    }
+}
+
+/// Feasibility, total violation and objective costs of an aggregate's means.
+pub fn judge(goal: &Goal, a: &Aggregate) -> (bool, f64, Vec<Option<f64>>) {
+    if a.runs == 0 {
+        return (
+            false,
+            f64::from(u32::MAX),
+            vec![None; goal.objectives.len()],
+        );
+    }
+    let violation: f64 = goal
+        .constraints
+        .iter()
+        .map(|c| c.violation(a.mean(c.metric)).max(0.0))
+        .sum();
+    let costs = goal
+        .objectives
+        .iter()
+        .map(|o| Some(o.cost(a.mean(o.metric))).filter(|c| c.is_finite()))
+        .collect();
+    (violation <= 0.0, violation, costs)
+}
+
+/// Whether `a` is better than `b`: feasibility first, then violation, then the first cost.
+pub fn better(a: &CandidateRecord, b: &CandidateRecord) -> bool {
+    match (a.feasible, b.feasible) {
+        (true, false) => true,
+        (false, true) => false,
+        (false, false) => a.violation < b.violation,
+        (true, true) => {
+            let cost = |c: &CandidateRecord| c.costs[0].unwrap_or(f64::INFINITY);
+            cost(a) < cost(b)
+        }
+    }
+}
+
+/// Whether `runs` (a challenger's, seed by seed) provably lose to the incumbent's.
+fn loses(goal: &Goal, runs: &[Figures], incumbent: &CandidateRecord) -> bool {
+    let n = runs.len();
+    let theirs = &incumbent.runs[..n];
+    if incumbent.feasible {
+        let breaks_a_constraint = goal.constraints.iter().any(|c| {
+            let v: Vec<f64> = runs.iter().map(|f| c.violation(c.metric.of(f))).collect();
+            significantly_positive(&v)
+        });
+        let diffs: Vec<f64> = runs
+            .iter()
+            .zip(theirs)
+            .map(|(a, b)| run_cost(goal, a) - run_cost(goal, b))
+            .collect();
+        breaks_a_constraint || significantly_positive(&diffs)
+    } else {
+        let diffs: Vec<f64> = runs
+            .iter()
+            .zip(theirs)
+            .map(|(a, b)| run_violation(goal, a) - run_violation(goal, b))
+            .collect();
+        significantly_positive(&diffs)
+    }
+}
+
+/// The sampler's rank key of a record: feasible ones by cost squashed into (-1, 1),
+/// infeasible ones after them by violation, invalid ones last.
+/// Objective weights and the (lowest, highest) cost seen of each objective.
+type Scalarisation<'a> = (&'a [f64], &'a [(f64, f64)]);
+
+fn loss(c: &CandidateRecord, weights: Option<Scalarisation<'_>>) -> f64 {
+    if c.runs.is_empty() {
+        return 10.0;
+    }
+    if !c.feasible {
+        return 2.0 + c.violation / (1.0 + c.violation);
+    }
+    match weights {
+        None => {
+            let x = c.costs[0].unwrap_or(UNDEFINED_COST);
+            x / (1.0 + x.abs())
+        }
+        Some((w, ranges)) => {
+            // Weighted Chebyshev over objectives normalised to the costs seen.
+            let norm: Vec<f64> = c
+                .costs
+                .iter()
+                .zip(ranges)
+                .map(|(cost, (lo, hi))| {
+                    let x = cost.unwrap_or(*hi);
+                    if hi > lo { (x - lo) / (hi - lo) } else { 0.0 }
+                })
+                .collect();
+            let max = norm.iter().zip(w).map(|(n, w)| n * w).fold(0.0, f64::max);
+            let sum: f64 = norm.iter().zip(w).map(|(n, w)| n * w).sum();
+            (max + 0.05 * sum) / 1.1
+        }
+    }
+}
+
+/// Runs the search.
+pub fn search(
+    space: &Space,
+    pool: &TunedPool,
+    goal: &Goal,
+    settings: &SearchSettings,
+    bench: &mut Bench,
+    bar: &ProgressBar,
+) -> Result<SearchOutcome, TuneError> {
+    let mut rng = WriterRng::seed_from_u64(derive_seed(settings.seed, 0x7475_6e65, 0));
+    let start = latin_hypercube(
+        start_points(space.dims(), settings.budget),
+        space.dims(),
+        &mut rng,
+    );
+    let pareto = goal.is_pareto();
+    let mut out = SearchOutcome::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut proposals = 0usize;
+    let mut repeated = 0usize;
+    let finite = space.size();
+    while out.runs < settings.budget {
+        if bench.stopped() {
+            out.interrupted = true;
+            break;
+        }
+        if finite.is_some_and(|n| seen.len() as u64 >= n) || repeated > MAX_REPEATED_PROPOSALS {
+            out.exhausted = true;
+            break;
+        }
+        let point = if proposals < start.len() {
+            start[proposals].clone()
+        } else {
+            let observed = observations(goal, &out.candidates, pareto, &mut rng);
+            if observed.len() >= 2 {
+                suggest(space, &observed, &mut rng)
+            } else {
+                (0..space.dims()).map(|_| rng.random::<f64>()).collect()
+            }
+        };
+        proposals += 1;
+        let values = space.decode(&point);
+        let key = space.key(&values);
+        if !seen.insert(key.clone()) {
+            repeated += 1;
+            continue;
+        }
+        repeated = 0;
+        let started = out.runs;
+        let candidate = match pool
+            .policy(space, &values, "tuned")
+            .and_then(|spec| pool.scenario(spec))
+        {
+            Ok(s) => s,
+            Err(why) => {
+                out.candidates.push(record(
+                    goal,
+                    &point,
+                    &values,
+                    key,
+                    started,
+                    Fate::Invalid { why },
+                    Vec::new(),
+                ));
+                continue;
+            }
+        };
+        let (fate, runs) = race(
+            goal, &key, &candidate, settings, bench, &mut out, pareto, bar,
+        )?;
+        let rec = record(goal, &point, &values, key, started, fate, runs);
+        let complete = rec.fate == Fate::Complete;
+        out.candidates.push(rec);
+        let i = out.candidates.len() - 1;
+        if complete
+            && !pareto
+            && out
+                .incumbent
+                .is_none_or(|b| better(&out.candidates[i], &out.candidates[b]))
+        {
+            out.incumbent = Some(i);
+        }
+        let best = out.incumbent.map(|b| &out.candidates[b]);
+        out.convergence.push(ConvergencePoint {
+            runs: out.runs,
+            best: best.and_then(|b| b.aggregate.mean(goal.objectives[0].metric)),
+            feasible: best.is_some_and(|b| b.feasible),
+        });
+        if let Some(b) = best {
+            bar.set_message(format!(
+                "best {} {}",
+                goal.objectives[0].metric.name(),
+                b.aggregate.text(goal.objectives[0].metric)
+            ));
+        }
+        if out.interrupted {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Races one configuration: its runs, seed by seed, until it loses, runs out of seeds, or the
+/// budget ends.
+#[allow(clippy::too_many_arguments)]
+fn race(
+    goal: &Goal,
+    key: &str,
+    scenario: &crate::workload::scenario::Scenario,
+    settings: &SearchSettings,
+    bench: &mut Bench,
+    out: &mut SearchOutcome,
+    pareto: bool,
+    bar: &ProgressBar,
+) -> Result<(Fate, Vec<Figures>), TuneError> {
+    let mut runs: Vec<Figures> = Vec::new();
+    let mut target = FIRST_ROUND.min(settings.seeds);
+    loop {
+        let want = (target as usize - runs.len()) as u64;
+        let affordable = want.min(settings.budget - out.runs);
+        let jobs: Vec<Job<'_>> = (runs.len() as u32..runs.len() as u32 + affordable as u32)
+            .map(|rep| Job {
+                key,
+                scenario,
+                rep,
+                engine: settings.engine,
+            })
+            .collect();
+        let Some(figures) = bench.measure(&jobs)? else {
+            out.interrupted = true;
+            return Ok((Fate::Cut, runs));
+        };
+        out.runs += figures.len() as u64;
+        bar.inc(figures.len() as u64);
+        runs.extend(figures);
+        if affordable < want {
+            return Ok((Fate::Cut, runs));
+        }
+        if !pareto {
+            if let Some(b) = out.incumbent {
+                if loses(goal, &runs, &out.candidates[b]) {
+                    return Ok((
+                        Fate::Dropped {
+                            runs: runs.len() as u32,
+                        },
+                        runs,
+                    ));
+                }
+            }
+        }
+        if runs.len() as u32 >= settings.seeds {
+            return Ok((Fate::Complete, runs));
+        }
+        if out.runs >= settings.budget {
+            return Ok((Fate::Cut, runs));
+        }
+        target += 1;
+    }
+}
+
+/// What the sampler learns from: every configuration with runs, ranked; with several
+/// objectives, by a fresh random weighting.
+fn observations(
+    goal: &Goal,
+    candidates: &[CandidateRecord],
+    pareto: bool,
+    rng: &mut WriterRng,
+) -> Vec<Observation> {
+    let weights = pareto.then(|| {
+        let raw: Vec<f64> = goal
+            .objectives
+            .iter()
+            .map(|_| -rng.random::<f64>().max(1e-12).ln())
+            .collect();
+        let total: f64 = raw.iter().sum();
+        let w: Vec<f64> = raw.iter().map(|x| x / total).collect();
+        let ranges: Vec<(f64, f64)> = (0..goal.objectives.len())
+            .map(|j| {
+                let costs = candidates
+                    .iter()
+                    .filter(|c| c.feasible)
+                    .filter_map(|c| c.costs[j]);
+                costs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                    (lo.min(x), hi.max(x))
+                })
+            })
+            .collect();
+        (w, ranges)
+    });
+    candidates
+        .iter()
+        .map(|c| Observation {
+            point: c.point.clone(),
+            loss: loss(
+                c,
+                weights.as_ref().map(|(w, r)| (w.as_slice(), r.as_slice())),
+            ),
+        })
+        .collect()
+}
+
+/// The non-dominated set among complete, feasible records (every cost defined).
+pub fn pareto_front(candidates: &[CandidateRecord]) -> Vec<usize> {
+    let eligible: Vec<usize> = (0..candidates.len())
+        .filter(|&i| {
+            let c = &candidates[i];
+            c.fate == Fate::Complete && c.feasible && c.costs.iter().all(Option::is_some)
+        })
+        .collect();
+    let costs = |i: usize| -> Vec<f64> { candidates[i].costs.iter().flatten().copied().collect() };
+    eligible
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let a = costs(i);
+            !eligible.iter().any(|&j| {
+                let b = costs(j);
+                j != i
+                    && b.iter().zip(&a).all(|(x, y)| x <= y)
+                    && b.iter().zip(&a).any(|(x, y)| x < y)
+            })
+        })
+        .collect()
+}
