@@ -78,6 +78,10 @@ pub(crate) struct TuneArgs {
     /// The master seed (overrides the scenario's); the search and every run derive from it.
     #[arg(long)]
     seed: Option<u64>,
+    /// Another stream for the sampler alone (the runs' seeds unchanged): how much does the
+    /// answer depend on the search's own luck?
+    #[arg(long, default_value_t = 0)]
+    search_seed: u32,
     /// The engine of the search: the simulator (fast, deterministic) or real threads.
     #[arg(long, value_enum, default_value_t = EngineArg::Sim)]
     engine: EngineArg,
@@ -145,6 +149,7 @@ pub(crate) fn tune(args: &TuneArgs, stop: Arc<AtomicBool>) -> anyhow::Result<()>
         held_out: args.held_out,
         threads_runs: args.threads_runs,
         seed: args.seed,
+        search_seed: args.search_seed,
         engine,
         quick: args.quick,
         presets,

@@ -46,6 +46,7 @@ use crate::metrics::tune::record::{
 };
 use crate::metrics::tune::stats::{Aggregate, half_width_95, mean_sd};
 use crate::policy::spec::PolicySpec;
+use crate::rng::derive_seed;
 use crate::sweep::{LOCK_FILE, SweepError, SweepLock};
 use crate::workload::scenario::{Scenario, ScenarioError};
 use bench::{Bench, Job};
@@ -142,8 +143,11 @@ pub struct TuneRequest {
     pub held_out: u32,
     /// Runs of the winner and runner-up on the threaded engine (0: none).
     pub threads_runs: u32,
-    /// The scenario seed override.
+    /// The scenario seed override (the runs' seeds derive from it).
     pub seed: Option<u64>,
+    /// Picks another stream for the sampler alone, the runs' seeds unchanged (0 by default):
+    /// to see how much the answer depends on the search's own luck.
+    pub search_seed: u32,
     /// The engine of the search.
     pub engine: EngineKind,
     /// Scale every run down.
@@ -212,6 +216,7 @@ impl TuneRequest {
             budget: self.budget,
             seeds: self.seeds,
             seed: scenario.seed,
+            search_seed: self.search_seed,
             engine: self.engine.name().to_owned(),
             quick: self.quick,
         }
@@ -244,7 +249,7 @@ pub fn tune(request: &TuneRequest, options: &TuneOptions) -> Result<TuneSummary,
     let settings = SearchSettings {
         budget: request.budget,
         seeds: request.seeds,
-        seed: scenario.seed,
+        sampler_seed: derive_seed(scenario.seed, 0x7475_6e65, request.search_seed),
         engine: request.engine,
     };
     let found = search(&space, &pool, &request.goal, &settings, &mut bench, &bar)?;

@@ -5,12 +5,14 @@
 //! configurations measured on seed `k` met the same key sequence, think times and latencies;
 //! their difference on that seed is the policy's, not luck's. Comparisons are paired per seed.
 //!
-//! **Racing.** A new configuration first runs on [`FIRST_ROUND`] seeds, then one more seed at a
-//! time, up to `seeds`. After each round it is compared with the incumbent on the seeds both
-//! have; it is dropped as soon as a one-sided paired t-test (10 % level) says it is worse, or
-//! says it breaks a constraint the incumbent meets. One that survives every seed replaces the
-//! incumbent if its means are better. So clearly bad configurations cost two runs, and only
-//! contenders get all their seeds.
+//! **Racing.** A new configuration first runs on one seed and is screened out if that seed is
+//! worse than the incumbent on all of its seeds (or misses a constraint by over half its
+//! bound); otherwise it runs one more seed at a time, up to `seeds` (the very first
+//! configurations, with no incumbent yet, start with [`FIRST_ROUND`]). After each round it is
+//! compared with the incumbent on the seeds both have, and dropped as soon as a one-sided
+//! paired t-test (10 % level) says it is worse, or says it breaks a constraint the incumbent
+//! meets. One that survives every seed replaces the incumbent if its means are better. So
+//! clearly bad configurations cost one run, and only contenders get all their seeds.
 //!
 //! **Feasibility first.** A configuration whose means meet every constraint beats one that
 //! does not; between two that do not, the smaller total relative violation wins; between two
@@ -31,12 +33,12 @@ use crate::metrics::tune::figures::Figures;
 use crate::metrics::tune::goal::Goal;
 use crate::metrics::tune::record::{CandidateRecord, ConvergencePoint, Fate};
 use crate::metrics::tune::stats::{Aggregate, significantly_positive};
-use crate::rng::{WriterRng, derive_seed};
+use crate::rng::WriterRng;
 
 /// Seeds a configuration runs on before its first comparison.
 pub const FIRST_ROUND: u32 = 2;
-/// Consecutive proposals of configurations already measured after which a search of a finite
-/// space stops (it has seen all it is likely to find).
+/// Consecutive proposals of configurations already measured (the first from TPE, the rest
+/// uniform at random) after which a search stops: the space holds little it has not seen.
 const MAX_REPEATED_PROPOSALS: usize = 200;
 /// A cost that is undefined (no commits) counts as this in paired differences.
 const UNDEFINED_COST: f64 = 1e30;
@@ -48,8 +50,8 @@ pub struct SearchSettings {
     pub budget: u64,
     /// Seeds per configuration (the racing's last round).
     pub seeds: u32,
-    /// The search's seed (its sampler's stream).
-    pub seed: u64,
+    /// The sampler's seed.
+    pub sampler_seed: u64,
     /// The engine of the search runs.
     pub engine: EngineKind,
 }
@@ -160,6 +162,9 @@ pub fn better(a: &CandidateRecord, b: &CandidateRecord) -> bool {
 fn loses(goal: &Goal, runs: &[Figures], incumbent: &CandidateRecord) -> bool {
     let n = runs.len();
     let theirs = &incumbent.runs[..n];
+    if n == 1 {
+        return screened_out(goal, &runs[0], incumbent);
+    }
     if incumbent.feasible {
         let breaks_a_constraint = goal.constraints.iter().any(|c| {
             let v: Vec<f64> = runs.iter().map(|f| c.violation(c.metric.of(f))).collect();
@@ -178,6 +183,31 @@ fn loses(goal: &Goal, runs: &[Figures], incumbent: &CandidateRecord) -> bool {
             .map(|(a, b)| run_violation(goal, a) - run_violation(goal, b))
             .collect();
         significantly_positive(&diffs)
+    }
+}
+
+/// After one seed no test has power, so a challenger is screened out only when that seed is
+/// worse than the incumbent on every one of its seeds: a cost above its worst, or (against a
+/// feasible incumbent) a constraint missed by more than half its bound.
+fn screened_out(goal: &Goal, run: &Figures, incumbent: &CandidateRecord) -> bool {
+    if incumbent.feasible {
+        let misses_badly = goal
+            .constraints
+            .iter()
+            .any(|c| c.violation(c.metric.of(run)) > 0.5);
+        let worst = incumbent
+            .runs
+            .iter()
+            .map(|f| run_cost(goal, f))
+            .fold(f64::NEG_INFINITY, f64::max);
+        misses_badly || run_cost(goal, run) > worst
+    } else {
+        let worst = incumbent
+            .runs
+            .iter()
+            .map(|f| run_violation(goal, f))
+            .fold(f64::NEG_INFINITY, f64::max);
+        run_violation(goal, run) > worst
     }
 }
 
@@ -225,7 +255,7 @@ pub fn search(
     bench: &mut Bench,
     bar: &ProgressBar,
 ) -> Result<SearchOutcome, TuneError> {
-    let mut rng = WriterRng::seed_from_u64(derive_seed(settings.seed, 0x7475_6e65, 0));
+    let mut rng = WriterRng::seed_from_u64(settings.sampler_seed);
     let start = latin_hypercube(
         start_points(space.dims(), settings.budget),
         space.dims(),
@@ -248,6 +278,10 @@ pub fn search(
         }
         let point = if proposals < start.len() {
             start[proposals].clone()
+        } else if repeated > 0 {
+            // TPE proposed a configuration already measured (its model has settled on a
+            // discrete corner): look somewhere new instead.
+            (0..space.dims()).map(|_| rng.random::<f64>()).collect()
         } else {
             let observed = observations(goal, &out.candidates, pareto, &mut rng);
             if observed.len() >= 2 {
@@ -332,7 +366,12 @@ fn race(
     bar: &ProgressBar,
 ) -> Result<(Fate, Vec<Figures>), TuneError> {
     let mut runs: Vec<Figures> = Vec::new();
-    let mut target = FIRST_ROUND.min(settings.seeds);
+    // With an incumbent to screen against, one seed first; otherwise the first round.
+    let mut target = if out.incumbent.is_some() && !pareto {
+        1
+    } else {
+        FIRST_ROUND.min(settings.seeds)
+    };
     loop {
         let want = (target as usize - runs.len()) as u64;
         let affordable = want.min(settings.budget - out.runs);

@@ -252,7 +252,7 @@ pub fn parse_constraint(text: &str) -> Result<Constraint, GoalError> {
         why,
     };
     let bound = match metric.unit() {
-        Unit::Time if !raw.chars().any(|c| c.is_ascii_alphabetic() || c == 'µ') => {
+        Unit::Time if raw != "0" && !raw.chars().any(|c| c.is_ascii_alphabetic() || c == 'µ') => {
             return Err(bad(format!(
                 "`{raw}` has no unit: a latency bound is a duration, e.g. 20ms"
             )));

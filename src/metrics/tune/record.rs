@@ -42,6 +42,9 @@ pub struct TuneManifest {
     pub seeds: u32,
     /// The search's own seed (its sampler) and the scenario seed runs derive theirs from.
     pub seed: u64,
+    /// The sampler's own stream (`--search-seed`).
+    #[serde(default)]
+    pub search_seed: u32,
     /// The engine the search runs on.
     pub engine: String,
     /// Runs scaled down (`--quick`).
@@ -67,6 +70,11 @@ impl TuneManifest {
             ),
             ("--seeds", self.seeds.to_string(), asked.seeds.to_string()),
             ("--seed", self.seed.to_string(), asked.seed.to_string()),
+            (
+                "--search-seed",
+                self.search_seed.to_string(),
+                asked.search_seed.to_string(),
+            ),
             ("--engine", self.engine.clone(), asked.engine.clone()),
             ("--quick", self.quick.to_string(), asked.quick.to_string()),
         ];
