@@ -25,6 +25,12 @@ pub(crate) fn validate_with(files: &[PathBuf], engine: Option<EngineKind>) -> an
             Some(engine) => Scenario::from_file_for(file, engine).map(|s| (s, None)),
             None => any_engine(file),
         };
+        // The `[tune]` table's words, as `retrylab tune` reads them.
+        let checked = checked.map_err(|e| e.to_string()).and_then(|(s, note)| {
+            retrylab::tune::check_table(&s)
+                .map(|()| (s, note))
+                .map_err(|e| format!("{}: [tune]: {e}", file.display()))
+        });
         match checked {
             Ok((s, note)) => println!(
                 "{}: ok ({}, {} pool(s), {} writers){}",

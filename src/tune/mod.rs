@@ -799,6 +799,33 @@ fn write_summary(dir: &Path, summary: &TuneSummary) -> Result<(), TuneError> {
     Ok(())
 }
 
+/// Checks a scenario's `[tune]` table as `retrylab tune` would read it with no flags: its pool,
+/// parameters (against the pool's policy) and goal. A scenario without one passes.
+pub fn check_table(scenario: &Scenario) -> Result<(), TuneError> {
+    let Some(t) = &scenario.tune else {
+        return Ok(());
+    };
+    let pool = match (&t.pool, scenario.pools.as_slice()) {
+        (Some(p), _) => p.clone(),
+        (None, [only]) => only.name.clone(),
+        (None, _) => {
+            return Err(TuneError::Spec(
+                "[tune] names no pool and the scenario has several: add pool = \"NAME\"".into(),
+            ));
+        }
+    };
+    let tuned = TunedPool::new(scenario, &pool).map_err(TuneError::Spec)?;
+    if !t.params.is_empty() {
+        tuned
+            .check(&Space::parse(&t.params, &pool)?)
+            .map_err(TuneError::Spec)?;
+    }
+    if !(t.maximize.is_empty() && t.minimize.is_empty()) {
+        Goal::parse(&t.maximize, &t.minimize, &t.subject_to)?;
+    }
+    Ok(())
+}
+
 /// The metrics a `--maximize`, `--minimize` or constraint may name, for help texts.
 pub fn metric_names() -> Vec<&'static str> {
     Metric::ALL.iter().map(|m| m.name()).collect()
