@@ -129,4 +129,20 @@ pub(crate) fn list() {
             ),
         ],
     );
+    let params: Vec<(&str, String)> = retrylab::tune::space::ALIASES
+        .iter()
+        .map(|(alias, path)| (*alias, format!("[pools.policy] {path}")))
+        .collect();
+    let rows: Vec<(&str, &str)> = params.iter().map(|(a, p)| (*a, p.as_str())).collect();
+    section(
+        "tune parameters (`retrylab tune --param NAME=lo..hi[:log] | NAME=a,b,c`, or `params` in \
+         a scenario's [tune] table; any path inside [pools.policy] works too; `jitter` also takes \
+         `decorrelated`, AWS's decorrelated backoff):",
+        &rows,
+    );
+    println!(
+        "tune metrics (--maximize, --minimize, --subject-to 'METRIC<=VALUE'; [tune] maximize, \
+         minimize, subject_to):\n  {}\n",
+        retrylab::tune::metric_names().join(", ")
+    );
 }
