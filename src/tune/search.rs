@@ -35,7 +35,9 @@ use crate::metrics::tune::record::{CandidateRecord, ConvergencePoint, Fate};
 use crate::metrics::tune::stats::{Aggregate, significantly_positive};
 use crate::rng::WriterRng;
 
-/// Seeds a configuration runs on before its first comparison.
+/// Configurations proposed and raced together.
+pub const WAVE: usize = 2;
+/// Seeds a configuration runs on before its first comparison when there is no incumbent.
 pub const FIRST_ROUND: u32 = 2;
 /// Consecutive proposals of configurations already measured (the first from TPE, the rest
 /// uniform at random) after which a search stops: the space holds little it has not seen.
@@ -246,7 +248,21 @@ fn loss(c: &CandidateRecord, weights: Option<Scalarisation<'_>>) -> f64 {
     }
 }
 
-/// Runs the search.
+/// One configuration taking part in a wave.
+struct Entrant {
+    point: Vec<f64>,
+    values: Vec<super::space::Value>,
+    key: String,
+    scenario: crate::workload::scenario::Scenario,
+    started: u64,
+    runs: Vec<Figures>,
+    target: u32,
+    fate: Option<Fate>,
+}
+
+/// Runs the search, in waves of [`WAVE`] configurations proposed from the same observations and
+/// raced side by side (their runs of a round go to the cores together); a fixed wave size, not
+/// the core count, so the search is the same on every machine.
 pub fn search(
     space: &Space,
     pool: &TunedPool,
@@ -267,152 +283,183 @@ pub fn search(
     let mut proposals = 0usize;
     let mut repeated = 0usize;
     let finite = space.size();
-    while out.runs < settings.budget {
+    while out.runs < settings.budget && !out.interrupted {
         if bench.stopped() {
             out.interrupted = true;
             break;
         }
-        if finite.is_some_and(|n| seen.len() as u64 >= n) || repeated > MAX_REPEATED_PROPOSALS {
-            out.exhausted = true;
-            break;
-        }
-        let point = if proposals < start.len() {
-            start[proposals].clone()
-        } else if repeated > 0 {
-            // TPE proposed a configuration already measured (its model has settled on a
-            // discrete corner): look somewhere new instead.
-            (0..space.dims()).map(|_| rng.random::<f64>()).collect()
-        } else {
-            let observed = observations(goal, &out.candidates, pareto, &mut rng);
-            if observed.len() >= 2 {
-                suggest(space, &observed, &mut rng)
-            } else {
-                (0..space.dims()).map(|_| rng.random::<f64>()).collect()
+        let mut wave: Vec<Entrant> = Vec::new();
+        let observed = (proposals >= start.len())
+            .then(|| observations(goal, &out.candidates, pareto, &mut rng))
+            .filter(|o| o.len() >= 2);
+        while wave.len() < WAVE {
+            if finite.is_some_and(|n| seen.len() as u64 >= n) || repeated > MAX_REPEATED_PROPOSALS {
+                out.exhausted = true;
+                break;
             }
-        };
-        proposals += 1;
-        let values = space.decode(&point);
-        let key = space.key(&values);
-        if !seen.insert(key.clone()) {
-            repeated += 1;
-            continue;
-        }
-        repeated = 0;
-        let started = out.runs;
-        let candidate = match pool
-            .policy(space, &values, "tuned")
-            .and_then(|spec| pool.scenario(spec))
-        {
-            Ok(s) => s,
-            Err(why) => {
-                out.candidates.push(record(
+            let point = if proposals < start.len() {
+                start[proposals].clone()
+            } else if let (0, Some(observed)) = (repeated, &observed) {
+                suggest(space, observed, &mut rng)
+            } else {
+                // Nothing to learn from yet, or TPE proposed a configuration already measured
+                // (its model has settled on a discrete corner): look somewhere new instead.
+                (0..space.dims()).map(|_| rng.random::<f64>()).collect()
+            };
+            proposals += 1;
+            let values = space.decode(&point);
+            let key = space.key(&values);
+            if !seen.insert(key.clone()) {
+                repeated += 1;
+                continue;
+            }
+            repeated = 0;
+            match pool
+                .policy(space, &values, "tuned")
+                .and_then(|spec| pool.scenario(spec))
+            {
+                Ok(scenario) => wave.push(Entrant {
+                    point,
+                    values,
+                    key,
+                    scenario,
+                    started: out.runs,
+                    runs: Vec::new(),
+                    // With an incumbent to screen against, one seed first.
+                    target: if out.incumbent.is_some() && !pareto {
+                        1
+                    } else {
+                        FIRST_ROUND.min(settings.seeds)
+                    },
+                    fate: None,
+                }),
+                Err(why) => out.candidates.push(record(
                     goal,
                     &point,
                     &values,
                     key,
-                    started,
+                    out.runs,
                     Fate::Invalid { why },
                     Vec::new(),
-                ));
-                continue;
+                )),
             }
-        };
-        let (fate, runs) = race(
-            goal, &key, &candidate, settings, bench, &mut out, pareto, bar,
-        )?;
-        let rec = record(goal, &point, &values, key, started, fate, runs);
-        let complete = rec.fate == Fate::Complete;
-        out.candidates.push(rec);
-        let i = out.candidates.len() - 1;
-        if complete
-            && !pareto
-            && out
-                .incumbent
-                .is_none_or(|b| better(&out.candidates[i], &out.candidates[b]))
-        {
-            out.incumbent = Some(i);
+            if proposals == start.len() {
+                // The start's last point closes its wave, so TPE sees every start point.
+                break;
+            }
         }
-        let best = out.incumbent.map(|b| &out.candidates[b]);
-        out.convergence.push(ConvergencePoint {
-            runs: out.runs,
-            best: best.and_then(|b| b.aggregate.mean(goal.objectives[0].metric)),
-            feasible: best.is_some_and(|b| b.feasible),
-        });
-        if let Some(b) = best {
-            bar.set_message(format!(
-                "best {} {}",
-                goal.objectives[0].metric.name(),
-                b.aggregate.text(goal.objectives[0].metric)
-            ));
+        if wave.is_empty() {
+            if out.exhausted {
+                break;
+            }
+            continue;
         }
-        if out.interrupted {
+        race_wave(goal, &mut wave, settings, bench, &mut out, pareto, bar)?;
+        for e in wave {
+            let fate = e.fate.unwrap_or(Fate::Cut);
+            let rec = record(goal, &e.point, &e.values, e.key, e.started, fate, e.runs);
+            let complete = rec.fate == Fate::Complete;
+            out.candidates.push(rec);
+            let i = out.candidates.len() - 1;
+            if complete
+                && !pareto
+                && out
+                    .incumbent
+                    .is_none_or(|b| better(&out.candidates[i], &out.candidates[b]))
+            {
+                out.incumbent = Some(i);
+            }
+            let best = out.incumbent.map(|b| &out.candidates[b]);
+            out.convergence.push(ConvergencePoint {
+                runs: out.runs,
+                best: best.and_then(|b| b.aggregate.mean(goal.objectives[0].metric)),
+                feasible: best.is_some_and(|b| b.feasible),
+            });
+            if let Some(b) = best {
+                bar.set_message(format!(
+                    "best {} {}",
+                    goal.objectives[0].metric.name(),
+                    b.aggregate.text(goal.objectives[0].metric)
+                ));
+            }
+        }
+        if out.exhausted {
             break;
         }
     }
     Ok(out)
 }
 
-/// Races one configuration: its runs, seed by seed, until it loses, runs out of seeds, or the
-/// budget ends.
-#[allow(clippy::too_many_arguments)]
-fn race(
+/// Races a wave: each round, every entrant still racing gets its next seeds (all measured
+/// together), then each is judged against the incumbent as it stood when the wave began.
+fn race_wave(
     goal: &Goal,
-    key: &str,
-    scenario: &crate::workload::scenario::Scenario,
+    wave: &mut [Entrant],
     settings: &SearchSettings,
     bench: &mut Bench,
     out: &mut SearchOutcome,
     pareto: bool,
     bar: &ProgressBar,
-) -> Result<(Fate, Vec<Figures>), TuneError> {
-    let mut runs: Vec<Figures> = Vec::new();
-    // With an incumbent to screen against, one seed first; otherwise the first round.
-    let mut target = if out.incumbent.is_some() && !pareto {
-        1
-    } else {
-        FIRST_ROUND.min(settings.seeds)
-    };
-    loop {
-        let want = (target as usize - runs.len()) as u64;
-        let affordable = want.min(settings.budget - out.runs);
-        let jobs: Vec<Job<'_>> = (runs.len() as u32..runs.len() as u32 + affordable as u32)
-            .map(|rep| Job {
-                key,
-                scenario,
-                rep,
-                engine: settings.engine,
+) -> Result<(), TuneError> {
+    while wave.iter().any(|e| e.fate.is_none()) {
+        // The budget goes to entrants in order; one that cannot have its round is cut.
+        let mut left = settings.budget - out.runs;
+        let mut asked: Vec<(usize, u32, u32)> = Vec::new();
+        for (i, e) in wave.iter_mut().enumerate() {
+            if e.fate.is_some() {
+                continue;
+            }
+            let want = e.target - e.runs.len() as u32;
+            if u64::from(want) > left {
+                e.fate = Some(Fate::Cut);
+                continue;
+            }
+            left -= u64::from(want);
+            asked.push((i, e.runs.len() as u32, want));
+        }
+        if asked.is_empty() {
+            break;
+        }
+        let jobs: Vec<Job<'_>> = asked
+            .iter()
+            .flat_map(|&(i, from, want)| {
+                let e = &wave[i];
+                (from..from + want).map(move |rep| Job {
+                    key: &e.key,
+                    scenario: &e.scenario,
+                    rep,
+                    engine: settings.engine,
+                })
             })
             .collect();
         let Some(figures) = bench.measure(&jobs)? else {
             out.interrupted = true;
-            return Ok((Fate::Cut, runs));
+            for e in wave.iter_mut().filter(|e| e.fate.is_none()) {
+                e.fate = Some(Fate::Cut);
+            }
+            return Ok(());
         };
+        drop(jobs);
         out.runs += figures.len() as u64;
         bar.inc(figures.len() as u64);
-        runs.extend(figures);
-        if affordable < want {
-            return Ok((Fate::Cut, runs));
+        let mut figures = figures.into_iter();
+        for &(i, _, want) in &asked {
+            let e = &mut wave[i];
+            e.runs.extend(figures.by_ref().take(want as usize));
+            let incumbent = out.incumbent.map(|b| &out.candidates[b]);
+            e.fate = if !pareto && incumbent.is_some_and(|b| loses(goal, &e.runs, b)) {
+                Some(Fate::Dropped {
+                    runs: e.runs.len() as u32,
+                })
+            } else if e.runs.len() as u32 >= settings.seeds {
+                Some(Fate::Complete)
+            } else {
+                e.target += 1;
+                None
+            };
         }
-        if !pareto {
-            if let Some(b) = out.incumbent {
-                if loses(goal, &runs, &out.candidates[b]) {
-                    return Ok((
-                        Fate::Dropped {
-                            runs: runs.len() as u32,
-                        },
-                        runs,
-                    ));
-                }
-            }
-        }
-        if runs.len() as u32 >= settings.seeds {
-            return Ok((Fate::Complete, runs));
-        }
-        if out.runs >= settings.budget {
-            return Ok((Fate::Cut, runs));
-        }
-        target += 1;
     }
+    Ok(())
 }
 
 /// What the sampler learns from: every configuration with runs, ranked; with several
