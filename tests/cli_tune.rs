@@ -129,6 +129,27 @@ fn a_search_writes_its_answer_and_resumes_to_the_same_one() {
         "service-tuned",
         "{with_block}"
     );
+    // The report is drawn, and redrawn from the folder without rerunning.
+    assert!(fresh.join("report/index.html").is_file(), "{}", text(&done));
+    assert!(fresh.join("report/charts/tune-convergence.svg").is_file());
+    assert!(
+        fresh
+            .join("report/charts/tune-sensitivity-jitter.svg")
+            .is_file()
+    );
+    let redrawn = dir.path().join("redrawn");
+    let out = retrylab(&[
+        "report",
+        &fresh.display().to_string(),
+        "--out",
+        &redrawn.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let md = std::fs::read_to_string(redrawn.join("report.md")).unwrap();
+    assert!(
+        md.contains("[pools.policy]") && md.contains("Each parameter around the winner"),
+        "{md}"
+    );
     // Another search in the same folder is refused.
     let other = tune(
         &file,

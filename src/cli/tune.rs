@@ -4,10 +4,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use anyhow::Context;
 use retrylab::engine::EngineKind;
 use retrylab::metrics::tune::figures::Metric;
 use retrylab::metrics::tune::goal::Goal;
 use retrylab::metrics::tune::record::{Fate, TuneSummary};
+use retrylab::report;
 use retrylab::tune::{TuneOptions, TuneRequest, tune as run_tune};
 use retrylab::workload::scenario::{Scenario, read_scenario_file};
 
@@ -181,6 +183,12 @@ pub(crate) fn tune(args: &TuneArgs, stop: Arc<AtomicBool>) -> anyhow::Result<()>
     let summary = run_tune(&request, &options)?;
     print_summary(&summary);
     println!("results: {}", out.display());
+    let files = report::write_report(
+        &report::ReportInput::Tune(Box::new(summary.clone())),
+        &out.join("report"),
+    )
+    .context("drawing the tuning report")?;
+    super::sweep::print_report(&files);
     if summary.interrupted {
         return Err(Ended::Interrupted(format!(
             "the search was stopped early (Ctrl-C); the best so far is above and its runs are \

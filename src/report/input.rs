@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{ReportError, ReportFiles, ReportInput, load, write_report};
 use crate::metrics::sweep::compare::{COMPARE_FILE, load_compare};
 use crate::metrics::sweep::manifest::MANIFEST_FILE;
+use crate::metrics::tune::record::{SUMMARY_FILE as TUNE_SUMMARY, read_summary};
 
 /// Where [`redraw`] writes when no output folder is given: `report/` inside a folder, or next
 /// to a file.
@@ -35,6 +36,13 @@ pub fn read_input(path: &Path) -> Result<ReportInput, ReportError> {
             path: path.to_owned(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
         });
+    }
+    if path.join(TUNE_SUMMARY).is_file() {
+        let summary = read_summary(path).map_err(|message| ReportError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
+        return Ok(ReportInput::Tune(Box::new(summary)));
     }
     if path.join(COMPARE_FILE).is_file() {
         let data = load_compare(path).map_err(|e| ReportError::Parse {

@@ -43,6 +43,8 @@ pub mod sweep_lines;
 pub mod sweep_tables;
 pub mod table;
 pub mod timeline;
+mod tune_document;
+pub mod tune_scatter;
 
 use std::path::{Path, PathBuf};
 
@@ -53,11 +55,13 @@ pub use input::{default_output, read_input, redraw};
 use crate::metrics::results::Results;
 use crate::metrics::sweep::compare::CompareData;
 use crate::metrics::sweep::manifest::SweepData;
+use crate::metrics::tune::record::TuneSummary;
 use compare_document::compare_document;
 use document::Block;
 use palette::Palette;
 use run_document::runs_document;
 use sweep_document::sweep_document;
+use tune_document::tune_document;
 
 /// What a report is drawn from.
 #[derive(Clone, Debug)]
@@ -69,6 +73,9 @@ pub enum ReportInput {
     /// A comparison (`retrylab compare`): contention charts, the seed's table measured, and the
     /// simulator against the threaded engine (boxed: it holds two sweeps).
     Compare(Box<CompareData>),
+    /// A tuning search (`retrylab tune`): the answer, its confirmation, convergence and
+    /// sensitivity.
+    Tune(Box<TuneSummary>),
 }
 
 /// The files a report wrote.
@@ -111,6 +118,7 @@ pub fn write_report(input: &ReportInput, dir: &Path) -> Result<ReportFiles, Repo
         ReportInput::Runs(runs) => runs_document(runs, &charts_dir, &data_dir)?,
         ReportInput::Sweep(data) => sweep_document(data, &charts_dir, &data_dir)?,
         ReportInput::Compare(data) => compare_document(data, &charts_dir, &data_dir)?,
+        ReportInput::Tune(summary) => tune_document(summary, &charts_dir)?,
     };
     let charts: Vec<RenderedChart> = blocks
         .iter()

@@ -149,15 +149,7 @@ pub fn judge(goal: &Goal, a: &Aggregate) -> (bool, f64, Vec<Option<f64>>) {
 
 /// Whether `a` is better than `b`: feasibility first, then violation, then the first cost.
 pub fn better(a: &CandidateRecord, b: &CandidateRecord) -> bool {
-    match (a.feasible, b.feasible) {
-        (true, false) => true,
-        (false, true) => false,
-        (false, false) => a.violation < b.violation,
-        (true, true) => {
-            let cost = |c: &CandidateRecord| c.costs[0].unwrap_or(f64::INFINITY);
-            cost(a) < cost(b)
-        }
-    }
+    crate::metrics::tune::record::ranks_before(a, b)
 }
 
 /// Whether `runs` (a challenger's, seed by seed) provably lose to the incumbent's.

@@ -182,6 +182,21 @@ pub struct CandidateRecord {
     pub violation: f64,
 }
 
+/// Whether `a` ranks before `b` as a search ranks configurations: meeting every constraint
+/// first, then the smaller total violation, then the first objective's cost.
+pub fn ranks_before(a: &CandidateRecord, b: &CandidateRecord) -> bool {
+    match (a.feasible, b.feasible) {
+        (true, false) => true,
+        (false, true) => false,
+        (false, false) => a.violation < b.violation,
+        (true, true) => {
+            let cost =
+                |c: &CandidateRecord| c.costs.first().copied().flatten().unwrap_or(f64::INFINITY);
+            cost(a) < cost(b)
+        }
+    }
+}
+
 /// A policy measured beside the search on the same seeds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Measured {
