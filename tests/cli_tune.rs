@@ -89,8 +89,9 @@ fn a_search_writes_its_answer_and_resumes_to_the_same_one() {
     let again = tune(&file, &resumed, &["--budget", "20"]);
     let s = read_summary(&resumed).unwrap();
     assert_eq!(s.runs.search, 20);
-    let made_now = s.runs.search + s.runs.baselines + s.runs.held_out + s.runs.sensitivity
-        - s.runs.from_journal;
+    let made_now =
+        s.runs.search + s.runs.baselines + s.runs.validation + s.runs.held_out + s.runs.sensitivity
+            - s.runs.from_journal;
     assert_eq!(made_now, 0, "{}", text(&again));
     // A larger budget continues it, to the answer a fresh search of that budget gives.
     let more = tune(&file, &resumed, &["--budget", "50"]);

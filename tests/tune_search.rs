@@ -155,9 +155,43 @@ fn two_objectives_give_a_non_dominated_set() {
     }
 }
 
+/// Seeds neither the grid nor the search chose on, where both answers are scored.
+const FRESH: std::ops::Range<u32> = 100..110;
+
+/// The mean first-objective cost of the configuration at `point` over seeds `reps`.
+fn cost_on(
+    bench: &mut Bench,
+    pool: &TunedPool,
+    space: &Space,
+    goal: &Goal,
+    point: &[f64],
+    reps: std::ops::Range<u32>,
+) -> (f64, bool) {
+    let values = space.decode(point);
+    let key = space.key(&values);
+    let s = pool
+        .scenario(pool.policy(space, &values, "grid").unwrap())
+        .unwrap();
+    let jobs: Vec<Job<'_>> = reps
+        .map(|rep| Job {
+            key: &key,
+            scenario: &s,
+            rep,
+            engine: EngineKind::Sim,
+        })
+        .collect();
+    let (feasible, _, costs) = judge(
+        goal,
+        &Aggregate::of(&bench.measure(&jobs).unwrap().unwrap()),
+    );
+    (costs[0].unwrap_or(f64::INFINITY), feasible)
+}
+
 /// The brute-force check: every configuration of a 200-point space on the same 3 seeds (600
-/// runs), against a search allowed 60 runs, for a smooth objective of each direction. (A tail
-/// percentile on 40 ms runs is too rough for this budget: BENCHMARKS.md has the figures.)
+/// runs) against a search allowed 60 (51 search runs, 9 to validate its finalists), for a smooth objective of each direction; each
+/// answer scored on 10 fresh seeds (the grid's pick is the luckiest on its 3 seeds as much as
+/// the best, and the search chooses its winner on more seeds than it raced on). A tail
+/// percentile on 40 ms runs is too rough for this budget: BENCHMARKS.md has the figures.
 #[test]
 fn the_search_comes_within_two_percent_of_the_grid_using_a_tenth_of_its_runs() {
     let scenario = Scenario::from_toml(SCENARIO, "grid").unwrap();
@@ -166,25 +200,6 @@ fn the_search_comes_within_two_percent_of_the_grid_using_a_tenth_of_its_runs() {
     let grid = space.grid(1_000).unwrap();
     assert_eq!(grid.len(), 200);
     let mut bench = Bench::open(None, false, None).unwrap();
-    let mut measured = Vec::new();
-    for point in &grid {
-        let values = space.decode(point);
-        let key = space.key(&values);
-        let s = pool
-            .scenario(pool.policy(&space, &values, "grid").unwrap())
-            .unwrap();
-        let jobs: Vec<Job<'_>> = (0..3)
-            .map(|rep| Job {
-                key: &key,
-                scenario: &s,
-                rep,
-                engine: EngineKind::Sim,
-            })
-            .collect();
-        let aggregate = Aggregate::of(&bench.measure(&jobs).unwrap().unwrap());
-        drop(jobs);
-        measured.push((key, aggregate));
-    }
     let grid_runs = 3 * grid.len() as u64;
     for (maximize, minimize) in [
         (vec!["goodput"], vec![]),
@@ -196,32 +211,39 @@ fn the_search_comes_within_two_percent_of_the_grid_using_a_tenth_of_its_runs() {
             &strings(&["give_up_rate<=0.5%"]),
         )
         .unwrap();
-        let (grid_best, grid_key) = measured
+        let grid_pick = grid
             .iter()
-            .filter_map(|(key, a)| match judge(&goal, a) {
-                (true, _, costs) => costs[0].map(|c| (c, key.clone())),
-                _ => None,
-            })
+            .filter_map(
+                |p| match cost_on(&mut bench, &pool, &space, &goal, p, 0..3) {
+                    (c, true) => Some((c, p.clone())),
+                    _ => None,
+                },
+            )
             .min_by(|a, b| a.0.total_cmp(&b.0))
-            .expect("the grid holds a feasible configuration");
-        // The search's own luck matters (BENCHMARKS.md: 6-7 of 10 sampler seeds land within 2 %),
-        // so the claim checked is the median over five sampler seeds.
+            .expect("the grid holds a feasible configuration")
+            .1;
+        let (grid_fresh, _) = cost_on(&mut bench, &pool, &space, &goal, &grid_pick, FRESH);
+        // The search's own luck matters (BENCHMARKS.md), so the claim checked is the median
+        // over five sampler seeds.
         let mut gaps = Vec::new();
         for search_seed in 0..5 {
             let r = TuneRequest {
                 goal: goal.clone(),
                 search_seed,
-                ..request(SPACE, &["p99"], &[], 60)
+                // 51 search runs and 9 validation runs (3 finalists on 3 more seeds): a tenth.
+                ..request(SPACE, &["p99"], &[], 51)
             };
             let s = run(&r);
-            assert!(s.runs.search * 10 <= grid_runs, "{} runs", s.runs.search);
+            let used = s.runs.search + s.runs.validation;
+            assert!(used * 10 <= grid_runs, "{used} runs");
             let w = &s.candidates[s.winner.expect("a winner")];
             assert!(w.feasible, "{}", w.key);
-            let found = w.costs[0].unwrap();
-            let gap = (found - grid_best) / grid_best.abs();
+            let (found, _) = cost_on(&mut bench, &pool, &space, &goal, &w.point, FRESH);
+            let gap = (found - grid_fresh) / grid_fresh.abs();
             eprintln!(
-                "{} (sampler seed {search_seed}): grid best {grid_best} ({grid_key}) in {grid_runs} runs; search {found} ({}) in {} runs, {:.2} % off",
+                "{} (sampler seed {search_seed}), on 10 fresh seeds: grid's pick {grid_fresh} ({}), from {grid_runs} runs; search's {found} ({}), from {} runs: {:.2} % worse",
                 goal.text(),
+                space.key(&space.decode(&grid_pick)),
                 w.key,
                 s.runs.search,
                 gap * 100.0

@@ -302,14 +302,15 @@ fn print_summary(s: &TuneSummary) {
     let total =
         s.runs.search + s.runs.baselines + s.runs.held_out + s.runs.threads + s.runs.sensitivity;
     println!(
-        "{} runs in {:.1} s ({:.1} runs/s; {} from the journal): search {}, baselines {}, held-out {}, \
-         threads {}, sensitivity {}; {dropped} configurations dropped early",
+        "{} runs in {:.1} s ({:.1} runs/s; {} from the journal): search {}, baselines {}, validation {}, \
+         held-out {}, threads {}, sensitivity {}; {dropped} configurations dropped early",
         total,
         s.wall_s,
         total as f64 / s.wall_s.max(1e-9),
         s.runs.from_journal,
         s.runs.search,
         s.runs.baselines,
+        s.runs.validation,
         s.runs.held_out,
         s.runs.threads,
         s.runs.sensitivity

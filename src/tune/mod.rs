@@ -272,7 +272,6 @@ pub fn tune(request: &TuneRequest, options: &TuneOptions) -> Result<TuneSummary,
     } else {
         found.incumbent
     };
-    let runner_up = runner_up(&found.candidates, winner);
     let mut runs = RunCounts {
         search: found.runs,
         ..RunCounts::default()
@@ -280,14 +279,22 @@ pub fn tune(request: &TuneRequest, options: &TuneOptions) -> Result<TuneSummary,
     let mut measured = Vec::new();
     let mut sensitivity = Vec::new();
     let mut interrupted = found.interrupted;
+    let mut winner = winner;
+    let mut runner_up = runner_up(&found.candidates, winner);
+    let mut extra = Extra {
+        request,
+        pool: &pool,
+        space: &space,
+        bench: &mut bench,
+        runs: &mut runs,
+    };
+    if !interrupted && !goal.is_pareto() {
+        match extra.validate(&found.candidates, &mut measured)? {
+            Some((w, r)) => (winner, runner_up) = (w, r),
+            None => interrupted = true,
+        }
+    }
     if !interrupted {
-        let mut extra = Extra {
-            request,
-            pool: &pool,
-            space: &space,
-            bench: &mut bench,
-            runs: &mut runs,
-        };
         interrupted = extra.around(
             &found.candidates,
             winner,
@@ -334,6 +341,20 @@ pub fn tune(request: &TuneRequest, options: &TuneOptions) -> Result<TuneSummary,
         write_summary(dir, &summary)?;
     }
     Ok(summary)
+}
+
+/// Configurations re-measured on validation seeds before the winner is chosen.
+pub const FINALISTS: usize = 3;
+
+/// The search's ranking as an ordering.
+fn order(a: &CandidateRecord, b: &CandidateRecord) -> std::cmp::Ordering {
+    if better(a, b) {
+        std::cmp::Ordering::Less
+    } else if better(b, a) {
+        std::cmp::Ordering::Greater
+    } else {
+        std::cmp::Ordering::Equal
+    }
 }
 
 /// The best complete configuration other than the winner.
@@ -405,6 +426,72 @@ impl Extra<'_> {
         }
     }
 
+    /// Picks the winner and runner-up among the [`FINALISTS`] best configurations on the search
+    /// seeds and as many validation seeds again: the best on one set of seeds is partly the
+    /// luckiest there (it often just meets a bound), so the choice is made on twice the seeds
+    /// and the held-out seeds, used after, stay unseen. `None` when a stop cut it short.
+    fn validate(
+        &mut self,
+        candidates: &[CandidateRecord],
+        measured: &mut Vec<Measured>,
+    ) -> Result<Option<(Option<usize>, Option<usize>)>, TuneError> {
+        let r = self.request;
+        let goal = &r.goal;
+        let mut ranked: Vec<usize> = (0..candidates.len())
+            .filter(|&i| candidates[i].fate == Fate::Complete)
+            .collect();
+        ranked.sort_by(|&a, &b| order(&candidates[a], &candidates[b]));
+        ranked.truncate(FINALISTS);
+        let label = format!("{}-tuned", self.pool.name());
+        let mut combined: Vec<(usize, CandidateRecord)> = Vec::new();
+        let before = self.bench.made + self.bench.from_journal;
+        for &i in &ranked {
+            let c = &candidates[i];
+            let values = self.space.decode(&c.point);
+            let spec = self
+                .pool
+                .policy(self.space, &values, &label)
+                .map_err(TuneError::Spec)?;
+            let scenario = self.pool.scenario(spec).map_err(TuneError::Spec)?;
+            let jobs: Vec<Job<'_>> = (r.seeds..2 * r.seeds)
+                .map(|rep| Job {
+                    key: &c.key,
+                    scenario: &scenario,
+                    rep,
+                    engine: r.engine,
+                })
+                .collect();
+            let Some(more) = self.bench.measure(&jobs)? else {
+                return Ok(None);
+            };
+            let all: Vec<_> = c.runs.iter().copied().chain(more).collect();
+            let rec = search::record(
+                goal,
+                &c.point,
+                &values,
+                c.key.clone(),
+                c.started_at_run,
+                Fate::Complete,
+                all,
+            );
+            combined.push((i, rec));
+        }
+        self.runs.validation += self.bench.made + self.bench.from_journal - before;
+        combined.sort_by(|a, b| order(&a.1, &b.1));
+        for ((_, rec), role) in combined.iter().zip(["winner", "runner-up"]) {
+            measured.push(self.measured(
+                role.to_owned(),
+                r.engine,
+                "search + validation",
+                rec.aggregate.clone(),
+            ));
+        }
+        Ok(Some((
+            combined.first().map(|c| c.0),
+            combined.get(1).map(|c| c.0),
+        )))
+    }
+
     /// Returns whether a stop cut it short.
     fn around(
         &mut self,
@@ -450,7 +537,7 @@ impl Extra<'_> {
                 .map_err(TuneError::Spec)?;
             if r.held_out > 0 {
                 let before = self.bench.made + self.bench.from_journal;
-                let reps = r.seeds..r.seeds + r.held_out;
+                let reps = 2 * r.seeds..2 * r.seeds + r.held_out;
                 let Some(a) = self.measure(&c.key, spec.clone(), reps, engine)? else {
                     return Ok(true);
                 };
@@ -621,8 +708,8 @@ fn assurance(
         };
         let direction = if mean >= 0.0 { "better" } else { "worse" };
         out.push(format!(
-            "Runner-up: {}. The winner's {name} is {direction} on average by {}{half}, better on \
-             {wins} of {} shared seeds{why}.",
+            "Runner-up: {}. On the search seeds the winner's {name} is {direction} on average by \
+             {}{half}, better on {wins} of {} shared seeds{why}.",
             cr.key,
             metric.format(mean.abs()),
             diffs.len(),

@@ -258,6 +258,9 @@ pub struct RunCounts {
     pub from_journal: u64,
     /// Baselines: the starting policy and the presets, on the search seeds.
     pub baselines: u64,
+    /// The finalists on validation seeds, before the winner is chosen.
+    #[serde(default)]
+    pub validation: u64,
     /// Winner and runner-up on held-out seeds.
     pub held_out: u64,
     /// Confirmation on the threaded engine.
