@@ -343,6 +343,9 @@ pub fn tune(request: &TuneRequest, options: &TuneOptions) -> Result<TuneSummary,
     Ok(summary)
 }
 
+/// The winner and the runner-up, as indices into the candidates.
+type Finalists = (Option<usize>, Option<usize>);
+
 /// Configurations re-measured on validation seeds before the winner is chosen.
 pub const FINALISTS: usize = 3;
 
@@ -434,7 +437,7 @@ impl Extra<'_> {
         &mut self,
         candidates: &[CandidateRecord],
         measured: &mut Vec<Measured>,
-    ) -> Result<Option<(Option<usize>, Option<usize>)>, TuneError> {
+    ) -> Result<Option<Finalists>, TuneError> {
         let r = self.request;
         let goal = &r.goal;
         let mut ranked: Vec<usize> = (0..candidates.len())
