@@ -226,3 +226,41 @@ fn an_infeasible_search_exits_1_and_says_how_close_it_came() {
         text(&out)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_prints_the_best_so_far_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path());
+    let out = dir.path().join("stopped");
+    // Real threads, so each run takes its 35 ms of real time and the search is still going.
+    let child = Command::new(env!("CARGO_BIN_EXE_retrylab"))
+        .args([
+            "tune",
+            &file,
+            "--out",
+            &out.display().to_string(),
+            "--engine",
+            "threads",
+            "--budget",
+            "2000",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(130), "{}", text(&done));
+    assert!(text(&done).contains("interrupted"), "{}", text(&done));
+    assert!(text(&done).contains("best configuration"), "{}", text(&done));
+    let s = read_summary(&out).unwrap();
+    assert!(s.interrupted);
+    assert!(s.runs.search > 0 && s.runs.search < 2000, "{:?}", s.runs);
+    assert!(out.join("report/index.html").is_file());
+}
