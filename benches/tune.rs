@@ -135,6 +135,8 @@ fn main() {
                 quick: false,
                 presets: Vec::new(),
                 sensitivity: false,
+                store: None,
+                real_runs: 0,
             };
             let s = tune(&r, &TuneOptions::default()).expect("search");
             runs += s.runs.search + s.runs.validation;

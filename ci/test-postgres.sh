@@ -12,6 +12,6 @@ export RETRYLAB_PG_URL
 # Stop only a server this script started, so a user's running cluster stays up.
 trap 'if [[ $started_here == 1 ]]; then bash ci/postgres.sh stop; fi' EXIT
 T="${RETRYLAB_PG_TEST_TIMEOUT_S:-900}"
-for t in postgres_store postgres_stress postgres_killed postgres_bad_input postgres_engine; do
+for t in postgres_store postgres_stress postgres_killed postgres_bad_input postgres_engine postgres_tune; do
   timeout "$T" cargo test --locked --features postgres --test "$t"
 done

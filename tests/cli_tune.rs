@@ -258,7 +258,11 @@ fn ctrl_c_prints_the_best_so_far_and_exits_130() {
     let done = child.wait_with_output().unwrap();
     assert_eq!(done.status.code(), Some(130), "{}", text(&done));
     assert!(text(&done).contains("interrupted"), "{}", text(&done));
-    assert!(text(&done).contains("best configuration"), "{}", text(&done));
+    assert!(
+        text(&done).contains("best configuration"),
+        "{}",
+        text(&done)
+    );
     let s = read_summary(&out).unwrap();
     assert!(s.interrupted);
     assert!(s.runs.search > 0 && s.runs.search < 2000, "{:?}", s.runs);

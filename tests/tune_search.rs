@@ -51,6 +51,8 @@ fn request(params: &[&str], minimize: &[&str], subject_to: &[&str], budget: u64)
         quick: false,
         presets: Vec::new(),
         sensitivity: false,
+        store: None,
+        real_runs: 0,
     }
 }
 

@@ -269,7 +269,7 @@ struct RunOpts {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum OccArg {
+pub(crate) enum OccArg {
     /// Primary key (stream, version): a conflict is SQLSTATE 23505, the current version a
     /// second read.
     Unique,

@@ -10,8 +10,10 @@ use retrylab::metrics::tune::figures::Metric;
 use retrylab::metrics::tune::goal::Goal;
 use retrylab::metrics::tune::record::{Fate, TuneSummary};
 use retrylab::report;
+use retrylab::store::StoreChoice;
+use retrylab::store::postgres::StoreUrl;
 use retrylab::tune::{TuneOptions, TuneRequest, tune as run_tune};
-use retrylab::workload::scenario::{Scenario, read_scenario_file};
+use retrylab::workload::scenario::{Scenario, StoreOverride, read_scenario_file};
 
 use super::{BadInput, Ended, EngineArg, REPORTS_ROOT};
 
@@ -80,6 +82,17 @@ pub(crate) struct TuneArgs {
     /// The master seed (overrides the scenario's); the search and every run derive from it.
     #[arg(long)]
     seed: Option<u64>,
+    /// Tune for this PostgreSQL server (postgres://user:password@host:port/db): the search
+    /// runs on the simulator, modelling the server by the scenario's [sim.store_cost], and the
+    /// finalists are confirmed on the server. A scenario whose [store] is postgres does the same.
+    #[arg(long, value_name = "URL")]
+    store_url: Option<String>,
+    /// How PostgreSQL appends detect conflicts (unique or head-row), with --store-url.
+    #[arg(long, value_enum, requires = "store_url")]
+    occ: Option<super::OccArg>,
+    /// Runs of the winner and runner-up on the real store (a PostgreSQL scenario); 0 to skip.
+    #[arg(long, default_value_t = 2)]
+    real_runs: u32,
     /// Another stream for the sampler alone (the runs' seeds unchanged): how much does the
     /// answer depend on the search's own luck?
     #[arg(long, default_value_t = 0)]
@@ -156,6 +169,12 @@ pub(crate) fn tune(args: &TuneArgs, stop: Arc<AtomicBool>) -> anyhow::Result<()>
         quick: args.quick,
         presets,
         sensitivity: !args.no_sensitivity,
+        store: args.store_url.as_ref().map(|url| StoreOverride {
+            kind: StoreChoice::Postgres,
+            url: Some(StoreUrl::new(url.clone())),
+            occ: args.occ.map(Into::into),
+        }),
+        real_runs: args.real_runs,
     };
     let out = args.out.clone().unwrap_or_else(|| {
         Path::new(REPORTS_ROOT).join(format!(
@@ -303,7 +322,7 @@ fn print_summary(s: &TuneSummary) {
         s.runs.search + s.runs.baselines + s.runs.held_out + s.runs.threads + s.runs.sensitivity;
     println!(
         "{} runs in {:.1} s ({:.1} runs/s; {} from the journal): search {}, baselines {}, validation {}, \
-         held-out {}, threads {}, sensitivity {}; {dropped} configurations dropped early",
+         held-out {}, threads {}, real store {}, sensitivity {}; {dropped} configurations dropped early",
         total,
         s.wall_s,
         total as f64 / s.wall_s.max(1e-9),
@@ -313,6 +332,7 @@ fn print_summary(s: &TuneSummary) {
         s.runs.validation,
         s.runs.held_out,
         s.runs.threads,
+        s.runs.real_store,
         s.runs.sensitivity
     );
 }

@@ -47,8 +47,9 @@ use crate::metrics::tune::record::{
 use crate::metrics::tune::stats::{Aggregate, half_width_95, mean_sd};
 use crate::policy::spec::PolicySpec;
 use crate::rng::derive_seed;
+use crate::store::{StoreChoice, StoreKind};
 use crate::sweep::{LOCK_FILE, SweepError, SweepLock};
-use crate::workload::scenario::{Scenario, ScenarioError};
+use crate::workload::scenario::{Scenario, ScenarioError, StoreOverride, StoreSpec};
 use bench::{Bench, Job};
 use candidate::TunedPool;
 use search::{SearchSettings, better, judge, pareto_front, search};
@@ -156,6 +157,12 @@ pub struct TuneRequest {
     pub presets: Vec<String>,
     /// Vary each parameter around the winner.
     pub sensitivity: bool,
+    /// The store to tune for instead of the scenario's (`--store-url`, `--occ`).
+    pub store: Option<StoreOverride>,
+    /// Runs of the winner and runner-up on the real store when the scenario names one (a
+    /// PostgreSQL server): the search itself runs on the simulator, which models the server by
+    /// the scenario's `[sim.store_cost]`; 0 to skip.
+    pub real_runs: u32,
 }
 
 /// Where and how the search runs.
@@ -185,6 +192,7 @@ impl TuneRequest {
             ("--seeds", self.seeds, 1),
             ("--held-out", self.held_out, 0),
             ("--threads-runs", self.threads_runs, 0),
+            ("--real-runs", self.real_runs, 0),
         ] {
             if n < min || n > MAX_SEEDS {
                 return bad(format!(
@@ -217,6 +225,7 @@ impl TuneRequest {
             seeds: self.seeds,
             seed: scenario.seed,
             search_seed: self.search_seed,
+            real_store: real_store_text(&scenario.store),
             engine: self.engine.name().to_owned(),
             quick: self.quick,
         }
@@ -231,13 +240,36 @@ pub fn tune(request: &TuneRequest, options: &TuneOptions) -> Result<TuneSummary,
     if let Some(seed) = request.seed {
         scenario.seed = seed;
     }
+    if let Some(store) = &request.store {
+        store.apply(&mut scenario.store);
+    }
+    // A scenario on a real store is searched on the simulator, which models the server by its
+    // [sim.store_cost]; the finalists then run on the server itself.
+    let real_store = (scenario.store.kind == StoreChoice::Postgres).then(|| scenario.store.clone());
+    let manifest_scenario = scenario.clone();
+    if real_store.is_some() {
+        if request.engine != EngineKind::Sim {
+            return Err(TuneError::Spec(
+                "a scenario on a PostgreSQL server is searched on the simulator (--engine sim, \
+                 the default), which models the server by its [sim.store_cost]; its finalists \
+                 are then confirmed on the server (--real-runs)"
+                    .into(),
+            ));
+        }
+        let memory = StoreOverride {
+            kind: StoreChoice::Memory(StoreKind::LockFree),
+            url: None,
+            occ: None,
+        };
+        memory.apply(&mut scenario.store);
+    }
     scenario
         .check_for_engine(request.engine)
         .map_err(TuneError::Scenario)?;
     let space = Space::parse(&request.params, &request.pool)?;
     let pool = TunedPool::new(&scenario, &request.pool).map_err(TuneError::Spec)?;
     pool.check(&space).map_err(TuneError::Spec)?;
-    let manifest = request.manifest(&scenario);
+    let manifest = request.manifest(&manifest_scenario);
 
     let _lock = match &options.out {
         Some(dir) => Some(prepare_folder(dir, &manifest, options.force)?),
@@ -283,6 +315,7 @@ pub fn tune(request: &TuneRequest, options: &TuneOptions) -> Result<TuneSummary,
     let mut runner_up = runner_up(&found.candidates, winner);
     let mut extra = Extra {
         request,
+        real_store,
         pool: &pool,
         space: &space,
         bench: &mut bench,
@@ -390,6 +423,8 @@ fn progress_bar(show: bool, budget: u64) -> ProgressBar {
 /// held-out seeds and on real threads, and each parameter varied around the winner.
 struct Extra<'a> {
     request: &'a TuneRequest,
+    /// The server the scenario names, for confirming the finalists there.
+    real_store: Option<StoreSpec>,
     pool: &'a TunedPool,
     space: &'a Space,
     bench: &'a mut Bench,
@@ -405,7 +440,12 @@ impl Extra<'_> {
         reps: std::ops::Range<u32>,
         engine: EngineKind,
     ) -> Result<Option<Aggregate>, TuneError> {
-        let scenario = self.pool.scenario(policy).map_err(TuneError::Spec)?;
+        let mut scenario = self.pool.scenario(policy).map_err(TuneError::Spec)?;
+        if engine == EngineKind::Async {
+            if let Some(store) = &self.real_store {
+                scenario.store = store.clone();
+            }
+        }
         let jobs: Vec<Job<'_>> = reps
             .map(|rep| Job {
                 key,
@@ -550,11 +590,20 @@ impl Extra<'_> {
             if r.threads_runs > 0 && engine == EngineKind::Sim {
                 let before = self.bench.made + self.bench.from_journal;
                 let reps = 0..r.threads_runs;
-                let Some(a) = self.measure(&c.key, spec, reps, EngineKind::Threads)? else {
+                let Some(a) = self.measure(&c.key, spec.clone(), reps, EngineKind::Threads)? else {
                     return Ok(true);
                 };
                 self.runs.threads += self.bench.made + self.bench.from_journal - before;
                 measured.push(self.measured((*role).to_owned(), EngineKind::Threads, "search", a));
+            }
+            if r.real_runs > 0 && self.real_store.is_some() {
+                let before = self.bench.made + self.bench.from_journal;
+                let reps = 0..r.real_runs;
+                let Some(a) = self.measure(&c.key, spec, reps, EngineKind::Async)? else {
+                    return Ok(true);
+                };
+                self.runs.real_store += self.bench.made + self.bench.from_journal - before;
+                measured.push(self.measured((*role).to_owned(), EngineKind::Async, "search", a));
             }
         }
         if let (true, Some(w)) = (r.sensitivity, winner) {
@@ -730,10 +779,13 @@ fn assurance(
             if m.feasible { "meets" } else { "does NOT meet" }
         ));
     }
-    let threads: Vec<&Measured> = measured.iter().filter(|m| m.engine == "threads").collect();
-    if let Some(tw) = threads.iter().find(|m| m.label == "winner") {
+    for (engine, place) in [("threads", "real threads"), ("async", "the real store")] {
+        let on: Vec<&Measured> = measured.iter().filter(|m| m.engine == engine).collect();
+        let Some(tw) = on.iter().find(|m| m.label == "winner") else {
+            continue;
+        };
         let mut line = format!(
-            "On real threads ({} runs) the winner's {name} is {} and it {} every constraint",
+            "On {place} ({} runs) the winner's {name} is {} and it {} every constraint",
             tw.aggregate.runs,
             tw.aggregate.text(metric),
             if tw.feasible {
@@ -742,7 +794,7 @@ fn assurance(
                 "does NOT meet"
             }
         );
-        if let Some(tr) = threads.iter().find(|m| m.label == "runner-up") {
+        if let Some(tr) = on.iter().find(|m| m.label == "runner-up") {
             let holds = match (tw.cost, tr.cost) {
                 (Some(a), Some(b)) => tw.feasible >= tr.feasible && a <= b,
                 _ => false,
@@ -751,9 +803,9 @@ fn assurance(
                 "; the runner-up's is {}: the order {}",
                 tr.aggregate.text(metric),
                 if holds {
-                    "holds on threads"
+                    format!("holds on {place}")
                 } else {
-                    "does NOT hold on threads, so this result may hold only in the model"
+                    format!("does NOT hold on {place}, so this result may hold only in the model")
                 }
             ));
         }
@@ -914,6 +966,18 @@ pub fn check_table(scenario: &Scenario) -> Result<(), TuneError> {
         Goal::parse(&t.maximize, &t.minimize, &t.subject_to)?;
     }
     Ok(())
+}
+
+/// The real store a scenario names, in words for the manifest (never its URL: it may hold a
+/// password).
+fn real_store_text(store: &StoreSpec) -> Option<String> {
+    store.postgres().map(|p| {
+        format!(
+            "postgres (occ {:?}, {} connections)",
+            p.occ,
+            p.pool_size.get()
+        )
+    })
 }
 
 /// The metrics a `--maximize`, `--minimize` or constraint may name, for help texts.

@@ -47,6 +47,9 @@ pub struct TuneManifest {
     pub search_seed: u32,
     /// The engine the search runs on.
     pub engine: String,
+    /// The real store the scenario names (its finalists are confirmed there), in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_store: Option<String>,
     /// Runs scaled down (`--quick`).
     pub quick: bool,
 }
@@ -76,6 +79,11 @@ impl TuneManifest {
                 asked.search_seed.to_string(),
             ),
             ("--engine", self.engine.clone(), asked.engine.clone()),
+            (
+                "store",
+                self.real_store.clone().unwrap_or_default(),
+                asked.real_store.clone().unwrap_or_default(),
+            ),
             ("--quick", self.quick.to_string(), asked.quick.to_string()),
         ];
         pairs.into_iter().find(|(_, a, b)| a != b)
@@ -267,6 +275,9 @@ pub struct RunCounts {
     pub threads: u64,
     /// The sensitivity study.
     pub sensitivity: u64,
+    /// Confirmation on the real store.
+    #[serde(default)]
+    pub real_store: u64,
 }
 
 /// Everything a search found, for the terminal, the report and scripts.
