@@ -63,14 +63,19 @@ constraints, by measurement.
 Each configuration runs the pool alone on the same seeds (common random numbers, so two \
 configurations differ by their policy, not by luck). A Latin hypercube starts the search and a \
 tree-structured Parzen estimator (TPE) continues it; each new configuration races the best so \
-far, seed by seed, and is dropped as soon as a paired t-test says it loses, so bad ones cost \
-two runs. Configurations that meet every constraint beat those that do not.
+far, seed by seed: screened out after one seed if it is worse than the best on all of its \
+seeds, dropped as soon as a paired t-test says it loses, so bad ones cost one or two runs. \
+Configurations that meet every constraint beat those that do not.
 
-Then the winner and the runner-up are re-measured on held-out seeds and on real threads (to \
-flag a result that holds only in the model); the starting policy and presets are measured on \
-the same seeds beside them; each parameter is varied around the winner. Prints the winner as \
-a ready [pools.policy] block (also best.toml), its figures with 95 % intervals, and how sure \
-the answer is.
+Then the three best are re-measured on as many validation seeds again and the winner is the \
+best over both sets (the best on one set of seeds is partly the luckiest there); the winner \
+and the runner-up are re-measured on held-out seeds and on real threads (to flag a result \
+that holds only in the model), and on the server when the scenario's store is PostgreSQL (the \
+search itself runs on the simulator, which models the server by [sim.store_cost]). The \
+starting policy and presets are measured on the same seeds beside them; each parameter is \
+varied around the winner. Prints the winner as a ready [pools.policy] block (also best.toml), \
+its figures with 95 % intervals, and how sure the answer is; draws a report (convergence, \
+the objective against the first constraint or the Pareto front, each parameter's effect).
 
 Parameters (NAME=VALUES): base, cap, multiplier, jitter (none, full, equal, proportional, \
 additive, or decorrelated, which switches to AWS's decorrelated backoff), max_retries, \
