@@ -114,6 +114,11 @@ fn a_search_writes_its_answer_and_resumes_to_the_same_one() {
     let best = std::fs::read_to_string(fresh.join("best.toml")).unwrap();
     assert!(best.contains("[pools.policy]"), "{best}");
     assert!(text(&done).contains("[pools.policy]"));
+    assert!(
+        text(&done).contains("Chosen among the 3 best by their means over 10 seeds"),
+        "{}",
+        text(&done)
+    );
     // The block is a policy a scenario accepts.
     let with_block = SCENARIO.replace(
         "policy = \"exponential-us\"\nkeys = { kind = \"hot-actor\" }\nthink = { kind = \"exponential\", mean = \"20us\" }\n[[pools]]",

@@ -767,6 +767,22 @@ fn assurance(
             diffs.len(),
         ));
     }
+    let validated: Vec<&Measured> = measured
+        .iter()
+        .filter(|m| m.seeds == "search + validation")
+        .collect();
+    if let Some(w) = validated.first() {
+        out.push(format!(
+            "Chosen among the {FINALISTS} best by their means over {} seeds (the search's and as \
+             many validation seeds): the winner's {name} is {}{}.",
+            w.aggregate.runs,
+            w.aggregate.text(metric),
+            validated
+                .get(1)
+                .map(|r| format!(", the runner-up's {}", r.aggregate.text(metric)))
+                .unwrap_or_default()
+        ));
+    }
     for m in measured
         .iter()
         .filter(|m| m.label == "winner" && m.seeds == "held-out")
