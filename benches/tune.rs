@@ -14,43 +14,21 @@ use std::time::Instant;
 use retrylab::engine::EngineKind;
 use retrylab::metrics::tune::goal::Goal;
 use retrylab::metrics::tune::stats::Aggregate;
-use retrylab::tune::bench::{Bench, Job};
+use retrylab::tune::bench::Bench;
 use retrylab::tune::candidate::TunedPool;
 use retrylab::tune::search::judge;
 use retrylab::tune::space::Space;
 use retrylab::tune::{FINALISTS, TuneOptions, TuneRequest, tune};
 use retrylab::workload::scenario::Scenario;
 
-const SCENARIO: &str = r#"
-name = "tune-small"
-seed = 11
-[store]
-latency = { kind = "lognormal", median = "20us", sigma = 0.4 }
-[run]
-actors = 1
-duration = "40ms"
-warmup = "5ms"
-[[pools]]
-name = "service"
-writers = 8
-policy = "exponential-us"
-keys = { kind = "hot-actor" }
-think = { kind = "exponential", mean = "20us" }
-"#;
+#[path = "../tests/tune_support/mod.rs"]
+mod tune_support;
+use tune_support::{SCENARIO, SPACE, measure, strings};
 
-const SPACE: &[&str] = &[
-    "base=1us,5us,25us,125us,625us",
-    "jitter=none,full,equal,decorrelated",
-    "max_retries=0..9",
-];
 const SEEDS: u32 = 3;
 /// Search runs: with the 9 validation runs, a tenth of the grid's 600.
 const BUDGET: u64 = 51;
 const SEARCHES: u32 = 10;
-
-fn strings(xs: &[&str]) -> Vec<String> {
-    xs.iter().map(|s| (*s).to_owned()).collect()
-}
 
 fn main() {
     let scenario = Scenario::from_toml(SCENARIO, "grid").expect("scenario");
@@ -61,22 +39,8 @@ fn main() {
     let started = Instant::now();
     let mut measured = Vec::new();
     for point in &grid {
-        let values = space.decode(point);
-        let key = space.key(&values);
-        let s = pool
-            .scenario(pool.policy(&space, &values, "grid").expect("policy"))
-            .expect("scenario");
-        let jobs: Vec<Job<'_>> = (0..SEEDS)
-            .map(|rep| Job {
-                key: &key,
-                scenario: &s,
-                rep,
-                engine: EngineKind::Sim,
-            })
-            .collect();
-        let aggregate = Aggregate::of(&bench.measure(&jobs).expect("runs").expect("not stopped"));
-        drop(jobs);
-        measured.push((key, aggregate));
+        let runs = measure(&mut bench, &pool, &space, point, 0..SEEDS);
+        measured.push((space.key(&space.decode(point)), Aggregate::of(&runs)));
     }
     let grid_runs = u64::from(SEEDS) * grid.len() as u64;
     let grid_s = started.elapsed().as_secs_f64();
@@ -180,19 +144,6 @@ fn fresh_cost(
     goal: &Goal,
     point: &[f64],
 ) -> f64 {
-    let values = space.decode(point);
-    let key = space.key(&values);
-    let s = pool
-        .scenario(pool.policy(space, &values, "fresh").expect("policy"))
-        .expect("scenario");
-    let jobs: Vec<Job<'_>> = (100..110)
-        .map(|rep| Job {
-            key: &key,
-            scenario: &s,
-            rep,
-            engine: EngineKind::Sim,
-        })
-        .collect();
-    let runs = bench.measure(&jobs).expect("runs").expect("not stopped");
+    let runs = measure(bench, pool, space, point, 100..110);
     judge(goal, &Aggregate::of(&runs)).2[0].unwrap_or(f64::INFINITY)
 }

@@ -76,18 +76,26 @@ fn a_postgres_scenario_is_searched_on_the_simulator_and_confirmed_on_the_server(
     let s = read_summary(&out).unwrap();
     assert_eq!(s.manifest.engine, "sim");
     assert!(
-        s.manifest.real_store.as_deref().is_some_and(|r| r.starts_with("postgres")),
+        s.manifest
+            .real_store
+            .as_deref()
+            .is_some_and(|r| r.starts_with("postgres")),
         "{:?}",
         s.manifest.real_store
     );
     // The password never reaches the folder.
     let manifest = std::fs::read_to_string(out.join("tune.json")).unwrap();
-    assert!(!manifest.contains(&url), "the server's URL was written to tune.json");
+    assert!(
+        !manifest.contains(&url),
+        "the server's URL was written to tune.json"
+    );
     let on_server: Vec<_> = s.measured.iter().filter(|m| m.engine == "async").collect();
     assert_eq!(on_server.len(), 2, "{:?}", s.measured);
     for m in on_server {
         assert_eq!(m.aggregate.runs, 1);
-        let committed = m.aggregate.mean(retrylab::metrics::tune::figures::Metric::Goodput);
+        let committed = m
+            .aggregate
+            .mean(retrylab::metrics::tune::figures::Metric::Goodput);
         assert!(committed.is_some_and(|g| g > 0.0), "{m:?}");
     }
     assert_eq!(s.runs.real_store, 2);

@@ -5,34 +5,15 @@ use retrylab::engine::EngineKind;
 use retrylab::metrics::tune::goal::Goal;
 use retrylab::metrics::tune::record::{Fate, TuneSummary};
 use retrylab::metrics::tune::stats::Aggregate;
-use retrylab::tune::bench::{Bench, Job};
+use retrylab::tune::bench::Bench;
 use retrylab::tune::candidate::TunedPool;
 use retrylab::tune::search::judge;
 use retrylab::tune::space::Space;
 use retrylab::tune::{TuneOptions, TuneRequest, tune};
 use retrylab::workload::scenario::Scenario;
 
-/// Eight writers on one actor for 40 ms of simulated time: a run takes a few milliseconds.
-const SCENARIO: &str = r#"
-name = "tune-small"
-seed = 11
-[store]
-latency = { kind = "lognormal", median = "20us", sigma = 0.4 }
-[run]
-actors = 1
-duration = "40ms"
-warmup = "5ms"
-[[pools]]
-name = "service"
-writers = 8
-policy = "exponential-us"
-keys = { kind = "hot-actor" }
-think = { kind = "exponential", mean = "20us" }
-"#;
-
-fn strings(xs: &[&str]) -> Vec<String> {
-    xs.iter().map(|s| (*s).to_owned()).collect()
-}
+mod tune_support;
+use tune_support::{SCENARIO, SPACE, measure, strings};
 
 fn request(params: &[&str], minimize: &[&str], subject_to: &[&str], budget: u64) -> TuneRequest {
     TuneRequest {
@@ -59,12 +40,6 @@ fn request(params: &[&str], minimize: &[&str], subject_to: &[&str], budget: u64)
 fn run(r: &TuneRequest) -> TuneSummary {
     tune(r, &TuneOptions::default()).unwrap()
 }
-
-const SPACE: &[&str] = &[
-    "base=1us,5us,25us,125us,625us",
-    "jitter=none,full,equal,decorrelated",
-    "max_retries=0..9",
-];
 
 #[test]
 fn the_same_seed_gives_the_same_search_and_answer() {
@@ -160,7 +135,8 @@ fn two_objectives_give_a_non_dominated_set() {
 /// Seeds neither the grid nor the search chose on, where both answers are scored.
 const FRESH: std::ops::Range<u32> = 100..110;
 
-/// The mean first-objective cost of the configuration at `point` over seeds `reps`.
+/// The mean first-objective cost of the configuration at `point` over seeds `reps`, and
+/// whether it meets the constraints.
 fn cost_on(
     bench: &mut Bench,
     pool: &TunedPool,
@@ -169,23 +145,8 @@ fn cost_on(
     point: &[f64],
     reps: std::ops::Range<u32>,
 ) -> (f64, bool) {
-    let values = space.decode(point);
-    let key = space.key(&values);
-    let s = pool
-        .scenario(pool.policy(space, &values, "grid").unwrap())
-        .unwrap();
-    let jobs: Vec<Job<'_>> = reps
-        .map(|rep| Job {
-            key: &key,
-            scenario: &s,
-            rep,
-            engine: EngineKind::Sim,
-        })
-        .collect();
-    let (feasible, _, costs) = judge(
-        goal,
-        &Aggregate::of(&bench.measure(&jobs).unwrap().unwrap()),
-    );
+    let runs = measure(bench, pool, space, point, reps);
+    let (feasible, _, costs) = judge(goal, &Aggregate::of(&runs));
     (costs[0].unwrap_or(f64::INFINITY), feasible)
 }
 

@@ -6,7 +6,6 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use retrylab::engine::EngineKind;
-use retrylab::metrics::tune::figures::Metric;
 use retrylab::metrics::tune::goal::Goal;
 use retrylab::metrics::tune::record::{Fate, TuneSummary};
 use retrylab::report;
@@ -243,17 +242,7 @@ fn folder_safe(name: &str) -> String {
 /// Prints the answer: the winner's block and figures, what stood beside it, how sure it is.
 fn print_summary(s: &TuneSummary) {
     let goal = &s.manifest.goal;
-    let metrics: Vec<Metric> = goal
-        .objectives
-        .iter()
-        .map(|o| o.metric)
-        .chain(goal.constraints.iter().map(|c| c.metric))
-        .fold(Vec::new(), |mut v, m| {
-            if !v.contains(&m) {
-                v.push(m);
-            }
-            v
-        });
+    let metrics = goal.metrics();
     println!();
     match s.winner {
         Some(w) => {

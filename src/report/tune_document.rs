@@ -112,17 +112,7 @@ pub(super) fn tune_document(s: &TuneSummary, charts_dir: &Path) -> Result<Docume
             text: block.clone(),
         });
     }
-    let metrics: Vec<Metric> = goal
-        .objectives
-        .iter()
-        .map(|o| o.metric)
-        .chain(goal.constraints.iter().map(|c| c.metric))
-        .fold(Vec::new(), |mut v, m| {
-            if !v.contains(&m) {
-                v.push(m);
-            }
-            v
-        });
+    let metrics = goal.metrics();
     if !s.measured.is_empty() {
         blocks.push(Block::Heading(1, "Measured beside it".into()));
         let mut header = vec!["policy", "engine", "seeds", "runs", "meets constraints"];

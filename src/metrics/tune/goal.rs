@@ -213,6 +213,21 @@ impl Goal {
         })
     }
 
+    /// The metrics the goal names, objectives first, each once: what tables show.
+    pub fn metrics(&self) -> Vec<Metric> {
+        let named = self
+            .objectives
+            .iter()
+            .map(|o| o.metric)
+            .chain(self.constraints.iter().map(|c| c.metric));
+        named.fold(Vec::new(), |mut v, m| {
+            if !v.contains(&m) {
+                v.push(m);
+            }
+            v
+        })
+    }
+
     /// True when several objectives make a Pareto search.
     pub fn is_pareto(&self) -> bool {
         self.objectives.len() > 1
