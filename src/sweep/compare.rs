@@ -14,6 +14,7 @@ use super::runner::{SweepOptions, run_sweep};
 use super::spec::SweepSpec;
 use crate::engine::sequential::run_each_pool;
 use crate::engine::{EngineKind, RunOptions};
+use crate::metrics::sweep::SweepDataError;
 use crate::metrics::sweep::compare::{
     COMPARE_FILE, CONFIRMATION_DIR, CONTENTION_DIR, CompareData, CompareManifest,
 };
@@ -193,11 +194,12 @@ pub fn run_compare(
 
 fn write_manifest(out: &Path, manifest: &CompareManifest) -> Result<(), SweepError> {
     let path = out.join(COMPARE_FILE);
-    let json = serde_json::to_string_pretty(manifest).map_err(|e| SweepError::Damaged {
+    let json = serde_json::to_string_pretty(manifest).map_err(|e| SweepDataError::Damaged {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    std::fs::write(&path, json).map_err(|source| SweepError::Io { path, source })
+    std::fs::write(&path, json).map_err(|source| SweepDataError::Io { path, source })?;
+    Ok(())
 }
 
 /// `text` with its top-level `seed` set to `seed` (comments are kept when the seed is already

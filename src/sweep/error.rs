@@ -7,6 +7,7 @@ use super::spec::{MAX_REPEAT, MAX_RUNS};
 use super::values::ValuesError;
 use crate::engine::EngineError;
 use crate::exit::{Classify, ExitKind};
+use crate::metrics::sweep::SweepDataError;
 use crate::workload::scenario::ScenarioError;
 
 /// Why a sweep failed. Each variant says the cause and the fix.
@@ -118,26 +119,10 @@ pub enum SweepError {
         /// When that sweep started, as the lock file says.
         started: Option<String>,
     },
-    /// A file of the sweep could not be written or read. Check the folder's permissions and
-    /// free space.
-    #[error(
-        "{path}: {source}: check that the folder is writable, its name not too long and the disk not full, or choose another --out"
-    )]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A saved file is damaged. Delete it (the point reruns) or the whole folder.
-    #[error("{path} is damaged: {message}")]
-    Damaged {
-        /// The file.
-        path: PathBuf,
-        /// What the parser said.
-        message: String,
-    },
+    /// A file of the sweep could not be written or read, or a saved one is damaged: the one
+    /// error type for a sweep folder's files, shared with the reader reports use.
+    #[error(transparent)]
+    Data(#[from] SweepDataError),
     /// A point's run failed; the points that finished are saved and a re-run resumes.
     #[error("point {point}, repeat {rep}: {source}")]
     Run {
@@ -149,16 +134,6 @@ pub enum SweepError {
         #[source]
         source: EngineError,
     },
-}
-
-impl From<crate::metrics::sweep::SweepDataError> for SweepError {
-    fn from(e: crate::metrics::sweep::SweepDataError) -> Self {
-        use crate::metrics::sweep::SweepDataError as D;
-        match e {
-            D::Io { path, source } => SweepError::Io { path, source },
-            D::Damaged { path, message } => SweepError::Damaged { path, message },
-        }
-    }
 }
 
 impl Classify for SweepError {
@@ -177,11 +152,10 @@ impl Classify for SweepError {
             | SweepError::NotASweepFolder(_)
             | SweepError::SettingsDiffer { .. }
             // Another sweep's folder, for now: wait, or delete a lock its process left behind.
-            | SweepError::Locked { .. }
-            // A damaged saved file: the user deletes it and the point reruns.
-            | SweepError::Damaged { .. } => ExitKind::BadInput,
+            | SweepError::Locked { .. } => ExitKind::BadInput,
             SweepError::Scenario(e) => e.exit_kind(),
-            SweepError::Io { .. } => ExitKind::Failure,
+            // The disk (a failure), or a damaged saved file (the user deletes it: bad input).
+            SweepError::Data(e) => e.exit_kind(),
             SweepError::Run { source, .. } => source.exit_kind(),
         }
     }

@@ -16,6 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::SweepError;
+use crate::metrics::sweep::SweepDataError;
 
 /// The lock file's name inside a sweep (or comparison) folder.
 pub const LOCK_FILE: &str = "sweep.lock";
@@ -35,7 +36,7 @@ impl SweepLock {
     /// # Errors
     ///
     /// [`SweepError::Locked`] when the file exists (another sweep holds the folder, or one
-    /// left its lock behind), with what the file says of its holder; [`SweepError::Io`] when it
+    /// left its lock behind), with what the file says of its holder; [`SweepDataError::Io`] when it
     /// cannot be created or written.
     pub fn acquire(dir: &Path) -> Result<SweepLock, SweepError> {
         let path = dir.join(LOCK_FILE);
@@ -53,7 +54,7 @@ impl SweepLock {
                     lock: path,
                 });
             }
-            Err(source) => return Err(SweepError::Io { path, source }),
+            Err(source) => return Err(SweepDataError::Io { path, source }.into()),
         };
         // Ours from here: dropped on any error below, the file goes again.
         let lock = SweepLock { path };
@@ -68,7 +69,7 @@ impl SweepLock {
         );
         file.write_all(text.as_bytes())
             .and_then(|()| file.sync_all())
-            .map_err(|source| SweepError::Io {
+            .map_err(|source| SweepDataError::Io {
                 path: lock.path.clone(),
                 source,
             })?;

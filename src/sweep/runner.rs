@@ -16,6 +16,7 @@ use super::manifest::{
 use super::spec::{SweepSpec, seed_for_repeat};
 use crate::engine::EngineError;
 use crate::metrics::results::Results;
+use crate::metrics::sweep::SweepDataError;
 use crate::workload::scenario::Scenario;
 
 /// How to run a sweep (clap-free; the command line fills it).
@@ -62,9 +63,12 @@ pub struct SweepOutcome {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
-    move |source| SweepError::Io {
-        path: path.to_owned(),
-        source,
+    move |source| {
+        SweepDataError::Io {
+            path: path.to_owned(),
+            source,
+        }
+        .into()
     }
 }
 
@@ -130,7 +134,7 @@ where
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
     let manifest_json =
-        serde_json::to_string_pretty(&manifest).map_err(|e| SweepError::Damaged {
+        serde_json::to_string_pretty(&manifest).map_err(|e| SweepDataError::Damaged {
             path: out.join(MANIFEST_FILE),
             message: e.to_string(),
         })?;
@@ -285,7 +289,7 @@ fn save(job: &Job<'_>, results: &Results) -> Result<(), SweepError> {
     }
     // Compact: a sweep writes thousands of these for reports to read back, and the pretty form
     // is twice the bytes to format and write.
-    let json = serde_json::to_string(results).map_err(|e| SweepError::Damaged {
+    let json = serde_json::to_string(results).map_err(|e| SweepDataError::Damaged {
         path: job.dir.join("results.json"),
         message: e.to_string(),
     })?;

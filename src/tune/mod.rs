@@ -17,11 +17,11 @@
 //! | the whole command: search, baselines, confirmation, sensitivity, summary | this file |
 //! | what is saved and what reports read | [`crate::metrics::tune`] |
 //!
-//! **Why our own TPE.** The `tpe` crate (0.2) offers one univariate optimizer per parameter
-//! that is told a single scalar per trial and draws from a `rand` 0.8 generator; the
-//! `optimizer` crate is an Optuna-like framework that owns the trial loop. Racing on common
-//! random numbers needs the loop, and constraints need a ranking, not a scalar: the ~200 lines
-//! of [`sampler`] give both, deterministically from the search's seed.
+//! **Why our own TPE.** The `tpe` crate (0.3.1, small, by an Optuna maintainer) gives one
+//! univariate optimizer per parameter, each told a single scalar per trial; the `optimizer`
+//! crate is an Optuna-like framework that owns the trial loop. Racing on common random
+//! numbers needs the loop, and constraints need a ranking, not a scalar: the ~250 lines of
+//! [`sampler`] give both, deterministically from the search's seed.
 
 pub mod bench;
 pub mod candidate;

@@ -17,12 +17,15 @@ use std::path::PathBuf;
 
 use crate::exit::{Classify, ExitKind};
 
-/// Why a sweep folder could not be read.
+/// Why a sweep folder's file could not be written or read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SweepDataError {
-    /// A file of the sweep could not be read. Check the path and its permissions.
-    #[error("{path}: {source}")]
+    /// A file of the sweep could not be written or read. Check the folder's permissions and
+    /// free space.
+    #[error(
+        "{path}: {source}: check that the folder is writable, its name not too long and the disk not full, or choose another --out"
+    )]
     Io {
         /// The path.
         path: PathBuf,
