@@ -5,22 +5,14 @@
 
 #![cfg(target_os = "linux")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod corpus_support;
+use corpus_support::toml_files;
 use std::process::{Command, Stdio};
 
 /// The most memory any input may take.
 const LIMIT_KB: i64 = 1024 * 1024;
-
-fn toml_files(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// Runs the binary with `args`; returns its exit code, its stderr and its peak RSS in KiB.
 // The child is reaped by `wait4` (which also reports its peak memory), not by `Child::wait`.
@@ -65,44 +57,25 @@ fn no_input_in_the_corpus_panics_or_takes_more_than_a_gibibyte() {
             problems.push(format!("{label}: exit {code:?}, not 2: {stderr}"));
         }
     };
-    for (i, f) in toml_files("tests/bad_scenarios").into_iter().enumerate() {
-        let out = tmp.path().join(format!("bad-{i}"));
-        checked += 1;
-        run(
-            f.display().to_string(),
-            vec![
-                "run".into(),
-                f.display().to_string(),
-                "--engine".into(),
-                "sim".into(),
-                "--out".into(),
-                out.display().to_string(),
-            ],
-            true,
-        );
-    }
-    let runnable: Vec<PathBuf> = toml_files("tests/good_scenarios")
+    // Bad files must be refused (exit 2); the rest run scaled down on the simulator (files
+    // only a postgres build runs are refused here, exit 2: still measured).
+    let bad = toml_files("tests/bad_scenarios")
+        .into_iter()
+        .map(|f| (f, true));
+    let runnable = toml_files("tests/good_scenarios")
         .into_iter()
         .chain(toml_files("scenarios"))
-        .collect();
-    for (i, f) in runnable.into_iter().enumerate() {
+        .map(|f| (f, false));
+    for (i, (f, expect_bad)) in bad.chain(runnable).enumerate() {
         let out = tmp.path().join(format!("run-{i}"));
-        // Files only a postgres build runs are refused here (exit 2): still measured.
+        let mut args: Vec<String> = vec!["run".into(), f.display().to_string()];
+        args.extend(["--engine", "sim"].map(String::from));
+        if !expect_bad {
+            args.extend(["--quick", "--no-report"].map(String::from));
+        }
+        args.extend(["--out".to_owned(), out.display().to_string()]);
         checked += 1;
-        run(
-            f.display().to_string(),
-            vec![
-                "run".into(),
-                f.display().to_string(),
-                "--engine".into(),
-                "sim".into(),
-                "--quick".into(),
-                "--no-report".into(),
-                "--out".into(),
-                out.display().to_string(),
-            ],
-            false,
-        );
+        run(f.display().to_string(), args, expect_bad);
     }
     assert!(checked >= 50, "the corpus is there: {checked} inputs");
     assert!(problems.is_empty(), "{}", problems.join("\n"));

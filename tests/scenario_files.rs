@@ -4,21 +4,13 @@
 //! the bad-scenario corpus is refused with its line and column (tests/cli_commands.rs checks
 //! each message names its field, through the binary).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod corpus_support;
+use corpus_support::toml_files;
 
 use retrylab::engine::EngineKind;
 use retrylab::workload::scenario::Scenario;
-
-fn toml_files(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
 
 #[test]
 fn ready_and_good_scenarios_fit_the_default_engine() {
