@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use retrylab::engine::EngineKind;
+use retrylab::metrics::output::file_safe;
 use retrylab::metrics::tune::goal::Goal;
 use retrylab::metrics::tune::record::{Fate, TuneSummary};
 use retrylab::report;
@@ -178,8 +179,8 @@ pub(crate) fn tune(args: &TuneArgs, stop: Arc<AtomicBool>) -> anyhow::Result<()>
     let out = args.out.clone().unwrap_or_else(|| {
         Path::new(REPORTS_ROOT).join(format!(
             "tune-{}-{}",
-            folder_safe(&scenario.name),
-            folder_safe(&pool)
+            file_safe(&scenario.name),
+            file_safe(&pool)
         ))
     });
     eprintln!(
@@ -225,18 +226,6 @@ pub(crate) fn tune(args: &TuneArgs, stop: Arc<AtomicBool>) -> anyhow::Result<()>
         .into());
     }
     Ok(())
-}
-
-fn folder_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 /// Prints the answer: the winner's block and figures, what stood beside it, how sure it is.

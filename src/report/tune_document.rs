@@ -12,7 +12,7 @@ use super::tune_scatter::{Axis, AxisLabels, Mark, TuneScatter};
 use super::{Document, ReportError, chart};
 use crate::metrics::format::{fmt_ns, fmt_pct, fmt_si, fmt_sig};
 use crate::metrics::tune::figures::{Metric, Unit};
-use crate::metrics::tune::record::{CandidateRecord, Fate, TuneSummary};
+use crate::metrics::tune::record::{CandidateRecord, Fate, TuneSummary, rank_order};
 
 fn formatter(metric: Metric) -> fn(f64) -> String {
     match metric.unit() {
@@ -27,14 +27,6 @@ fn axis(metric: Metric, what: &str) -> Axis {
     Axis {
         desc: format!("{} ({what})", metric.name()),
         labels: AxisLabels::Format(formatter(metric)),
-    }
-}
-
-fn mark(c: &CandidateRecord, winner: bool) -> Mark {
-    match (winner, c.feasible) {
-        (true, _) => Mark::Winner,
-        (false, true) => Mark::Feasible,
-        (false, false) => Mark::Infeasible,
     }
 }
 
@@ -153,7 +145,11 @@ pub(super) fn tune_document(s: &TuneSummary, charts_dir: &Path) -> Result<Docume
             .iter()
             .filter_map(|c| {
                 let winner = s.winner.is_some_and(|w| std::ptr::eq(*c, &s.candidates[w]));
-                Some((c.started_at_run as f64, objective_of(c)?, mark(c, winner)))
+                Some((
+                    c.started_at_run as f64,
+                    objective_of(c)?,
+                    Mark::of(winner, c.feasible),
+                ))
             })
             .collect(),
         line: Some((
@@ -215,7 +211,7 @@ pub(super) fn tune_document(s: &TuneSummary, charts_dir: &Path) -> Result<Docume
                     Some((
                         c.aggregate.mean(objective)?,
                         c.aggregate.mean(y_metric)?,
-                        mark(c, Some(*i) == s.winner),
+                        Mark::of(Some(*i) == s.winner, c.feasible),
                     ))
                 })
                 .collect(),
@@ -267,12 +263,7 @@ pub(super) fn tune_document(s: &TuneSummary, charts_dir: &Path) -> Result<Docume
                     .enumerate()
                     .filter_map(|(i, p)| {
                         let x = if slots { i as f64 } else { p.number };
-                        let mark = match (p.is_winner, p.feasible) {
-                            (true, _) => Mark::Winner,
-                            (false, true) => Mark::Feasible,
-                            (false, false) => Mark::Infeasible,
-                        };
-                        Some((x, p.objective?, mark))
+                        Some((x, p.objective?, Mark::of(p.is_winner, p.feasible)))
                     })
                     .collect(),
                 line: None,
@@ -283,15 +274,7 @@ pub(super) fn tune_document(s: &TuneSummary, charts_dir: &Path) -> Result<Docume
     }
     blocks.push(Block::Heading(1, "Configurations measured".into()));
     let mut ranked: Vec<&CandidateRecord> = measured.clone();
-    ranked.sort_by(|a, b| {
-        if crate::metrics::tune::record::ranks_before(a, b) {
-            std::cmp::Ordering::Less
-        } else if crate::metrics::tune::record::ranks_before(b, a) {
-            std::cmp::Ordering::Greater
-        } else {
-            std::cmp::Ordering::Equal
-        }
-    });
+    ranked.sort_by(|a, b| rank_order(a, b));
     let mut header = vec!["configuration", "race", "seeds", "meets constraints"];
     let names: Vec<&str> = metrics.iter().map(|m| m.name()).collect();
     header.extend(names);

@@ -42,6 +42,17 @@ pub enum Mark {
     Winner,
 }
 
+impl Mark {
+    /// The winner's mark, else by feasibility.
+    pub fn of(winner: bool, feasible: bool) -> Mark {
+        match (winner, feasible) {
+            (true, _) => Mark::Winner,
+            (false, true) => Mark::Feasible,
+            (false, false) => Mark::Infeasible,
+        }
+    }
+}
+
 /// A scatter of configurations.
 #[derive(Clone, Debug)]
 pub struct TuneScatter {

@@ -18,6 +18,13 @@ use std::path::{Path, PathBuf};
 use super::error::SweepError;
 use crate::metrics::sweep::SweepDataError;
 
+/// Whether `dir` holds anything but a lock file (an entry that cannot be read counts as
+/// something): a folder a sweep or search may take only with `--force`.
+pub fn holds_more_than_lock(dir: &Path) -> std::io::Result<bool> {
+    let mut entries = std::fs::read_dir(dir)?;
+    Ok(entries.any(|e| !matches!(e, Ok(e) if e.file_name() == LOCK_FILE)))
+}
+
 /// The lock file's name inside a sweep (or comparison) folder.
 pub const LOCK_FILE: &str = "sweep.lock";
 

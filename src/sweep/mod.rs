@@ -26,7 +26,7 @@ pub mod spec;
 pub use crate::metrics::sweep::{manifest, stats, values, verdict};
 
 pub use error::SweepError;
-pub use lock::{LOCK_FILE, SweepLock};
+pub use lock::{LOCK_FILE, SweepLock, holds_more_than_lock};
 pub use manifest::{SweepData, load};
 pub use runner::{SweepOptions, SweepOutcome, run_sweep};
 pub use spec::SweepSpec;

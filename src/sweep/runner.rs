@@ -9,12 +9,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use super::error::SweepError;
-use super::lock::{LOCK_FILE, SweepLock};
+use super::lock::{SweepLock, holds_more_than_lock};
 use super::manifest::{
     MANIFEST_FILE, PointData, SweepData, SweepManifest, read_manifest, read_rep, rep_dir,
 };
 use super::spec::{SweepSpec, seed_for_repeat};
 use crate::engine::EngineError;
+use crate::metrics::output;
 use crate::metrics::results::Results;
 use crate::metrics::sweep::SweepDataError;
 use crate::workload::scenario::Scenario;
@@ -72,12 +73,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
     }
 }
 
-/// Writes `contents` to `path` through a temporary file and a rename, so a crash never leaves
-/// a half-written file that a resume would take for a finished point.
+/// [`output::write_atomic`], its failure as a sweep error.
 fn write_atomic(path: &Path, contents: &str) -> Result<(), SweepError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, contents).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))
+    output::write_atomic(path, contents).map_err(|(path, e)| io(&path)(e))
 }
 
 struct Job<'a> {
@@ -269,10 +267,7 @@ fn prepare_folder(out: &Path, manifest: &SweepManifest, force: bool) -> Result<(
         }
         return Ok(());
     }
-    let mut entries = std::fs::read_dir(out).map_err(io(out))?;
-    // An entry that cannot be read counts as something else in the folder.
-    let holds_more = entries.any(|e| !matches!(e, Ok(e) if e.file_name() == LOCK_FILE));
-    if holds_more && !force {
+    if holds_more_than_lock(out).map_err(io(out))? && !force {
         return Err(SweepError::NotASweepFolder(out.to_owned()));
     }
     Ok(())

@@ -77,6 +77,11 @@ impl Bench {
         })
     }
 
+    /// Runs handed out so far, from the journal or made now.
+    pub fn runs(&self) -> u64 {
+        self.made + self.from_journal
+    }
+
     /// Whether a stop was asked for.
     pub fn stopped(&self) -> bool {
         self.stop

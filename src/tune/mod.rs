@@ -38,17 +38,17 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::engine::{EngineError, EngineKind};
 use crate::exit::{Classify, ExitKind};
-use crate::metrics::tune::figures::Metric;
+use crate::metrics::tune::figures::{Figures, Metric};
 use crate::metrics::tune::goal::{Goal, GoalError};
 use crate::metrics::tune::record::{
     BEST_FILE, CandidateRecord, Fate, JOURNAL_FILE, MANIFEST_FILE, Measured, RunCounts,
-    SUMMARY_FILE, Sensitivity, SensitivityPoint, TuneManifest, TuneSummary,
+    SUMMARY_FILE, Sensitivity, SensitivityPoint, TuneManifest, TuneSummary, rank_order,
 };
 use crate::metrics::tune::stats::{Aggregate, half_width_95, mean_sd};
 use crate::policy::spec::PolicySpec;
 use crate::rng::derive_seed;
 use crate::store::{StoreChoice, StoreKind};
-use crate::sweep::{LOCK_FILE, SweepError, SweepLock};
+use crate::sweep::{SweepError, SweepLock, holds_more_than_lock};
 use crate::workload::scenario::{Scenario, ScenarioError, StoreOverride, StoreSpec};
 use bench::{Bench, Job};
 use candidate::TunedPool;
@@ -382,17 +382,6 @@ type Finalists = (Option<usize>, Option<usize>);
 /// Configurations re-measured on validation seeds before the winner is chosen.
 pub const FINALISTS: usize = 3;
 
-/// The search's ranking as an ordering.
-fn order(a: &CandidateRecord, b: &CandidateRecord) -> std::cmp::Ordering {
-    if better(a, b) {
-        std::cmp::Ordering::Less
-    } else if better(b, a) {
-        std::cmp::Ordering::Greater
-    } else {
-        std::cmp::Ordering::Equal
-    }
-}
-
 /// The best complete configuration other than the winner.
 fn runner_up(candidates: &[CandidateRecord], winner: Option<usize>) -> Option<usize> {
     (0..candidates.len())
@@ -432,14 +421,14 @@ struct Extra<'a> {
 }
 
 impl Extra<'_> {
-    /// Measures `policy` (journal key `key`) on seeds `reps` on `engine`; `None` if stopped.
-    fn measure(
+    /// The runs of `policy` (journal key `key`) on seeds `reps` on `engine`; `None` if stopped.
+    fn runs_of(
         &mut self,
         key: &str,
         policy: PolicySpec,
         reps: std::ops::Range<u32>,
         engine: EngineKind,
-    ) -> Result<Option<Aggregate>, TuneError> {
+    ) -> Result<Option<Vec<Figures>>, TuneError> {
         let mut scenario = self.pool.scenario(policy).map_err(TuneError::Spec)?;
         if engine == EngineKind::Async {
             if let Some(store) = &self.real_store {
@@ -454,7 +443,20 @@ impl Extra<'_> {
                 engine,
             })
             .collect();
-        Ok(self.bench.measure(&jobs)?.map(|f| Aggregate::of(&f)))
+        self.bench.measure(&jobs)
+    }
+
+    /// As [`Self::runs_of`], aggregated.
+    fn measure(
+        &mut self,
+        key: &str,
+        policy: PolicySpec,
+        reps: std::ops::Range<u32>,
+        engine: EngineKind,
+    ) -> Result<Option<Aggregate>, TuneError> {
+        Ok(self
+            .runs_of(key, policy, reps, engine)?
+            .map(|f| Aggregate::of(&f)))
     }
 
     fn measured(&self, label: String, engine: EngineKind, seeds: &str, a: Aggregate) -> Measured {
@@ -483,11 +485,11 @@ impl Extra<'_> {
         let mut ranked: Vec<usize> = (0..candidates.len())
             .filter(|&i| candidates[i].fate == Fate::Complete)
             .collect();
-        ranked.sort_by(|&a, &b| order(&candidates[a], &candidates[b]));
+        ranked.sort_by(|&a, &b| rank_order(&candidates[a], &candidates[b]));
         ranked.truncate(FINALISTS);
         let label = format!("{}-tuned", self.pool.name());
         let mut combined: Vec<(usize, CandidateRecord)> = Vec::new();
-        let before = self.bench.made + self.bench.from_journal;
+        let before = self.bench.runs();
         for &i in &ranked {
             let c = &candidates[i];
             let values = self.space.decode(&c.point);
@@ -495,16 +497,7 @@ impl Extra<'_> {
                 .pool
                 .policy(self.space, &values, &label)
                 .map_err(TuneError::Spec)?;
-            let scenario = self.pool.scenario(spec).map_err(TuneError::Spec)?;
-            let jobs: Vec<Job<'_>> = (r.seeds..2 * r.seeds)
-                .map(|rep| Job {
-                    key: &c.key,
-                    scenario: &scenario,
-                    rep,
-                    engine: r.engine,
-                })
-                .collect();
-            let Some(more) = self.bench.measure(&jobs)? else {
+            let Some(more) = self.runs_of(&c.key, spec, r.seeds..2 * r.seeds, r.engine)? else {
                 return Ok(None);
             };
             let all: Vec<_> = c.runs.iter().copied().chain(more).collect();
@@ -519,8 +512,8 @@ impl Extra<'_> {
             );
             combined.push((i, rec));
         }
-        self.runs.validation += self.bench.made + self.bench.from_journal - before;
-        combined.sort_by(|a, b| order(&a.1, &b.1));
+        self.runs.validation += self.bench.runs() - before;
+        combined.sort_by(|a, b| rank_order(&a.1, &b.1));
         for ((_, rec), role) in combined.iter().zip(["winner", "runner-up"]) {
             measured.push(self.measured(
                 role.to_owned(),
@@ -558,11 +551,11 @@ impl Extra<'_> {
             baselines.push((name.clone(), format!("preset:{name}"), spec));
         }
         for (label, key, spec) in baselines {
-            let before = self.bench.made + self.bench.from_journal;
+            let before = self.bench.runs();
             let Some(a) = self.measure(&key, spec, search_seeds.clone(), engine)? else {
                 return Ok(true);
             };
-            self.runs.baselines += self.bench.made + self.bench.from_journal - before;
+            self.runs.baselines += self.bench.runs() - before;
             measured.push(self.measured(label, engine, "search", a));
         }
         let finalists: Vec<(&str, usize)> = [("winner", winner), ("runner-up", runner_up)]
@@ -579,35 +572,35 @@ impl Extra<'_> {
                 .policy(self.space, &values, &label)
                 .map_err(TuneError::Spec)?;
             if r.held_out > 0 {
-                let before = self.bench.made + self.bench.from_journal;
+                let before = self.bench.runs();
                 let reps = 2 * r.seeds..2 * r.seeds + r.held_out;
                 let Some(a) = self.measure(&c.key, spec.clone(), reps, engine)? else {
                     return Ok(true);
                 };
-                self.runs.held_out += self.bench.made + self.bench.from_journal - before;
+                self.runs.held_out += self.bench.runs() - before;
                 measured.push(self.measured((*role).to_owned(), engine, "held-out", a));
             }
             if r.threads_runs > 0 && engine == EngineKind::Sim {
-                let before = self.bench.made + self.bench.from_journal;
+                let before = self.bench.runs();
                 let reps = 0..r.threads_runs;
                 let Some(a) = self.measure(&c.key, spec.clone(), reps, EngineKind::Threads)? else {
                     return Ok(true);
                 };
-                self.runs.threads += self.bench.made + self.bench.from_journal - before;
+                self.runs.threads += self.bench.runs() - before;
                 measured.push(self.measured((*role).to_owned(), EngineKind::Threads, "search", a));
             }
             if r.real_runs > 0 && self.real_store.is_some() {
-                let before = self.bench.made + self.bench.from_journal;
+                let before = self.bench.runs();
                 let reps = 0..r.real_runs;
                 let Some(a) = self.measure(&c.key, spec, reps, EngineKind::Async)? else {
                     return Ok(true);
                 };
-                self.runs.real_store += self.bench.made + self.bench.from_journal - before;
+                self.runs.real_store += self.bench.runs() - before;
                 measured.push(self.measured((*role).to_owned(), EngineKind::Async, "search", a));
             }
         }
         if let (true, Some(w)) = (r.sensitivity, winner) {
-            let before = self.bench.made + self.bench.from_journal;
+            let before = self.bench.runs();
             for (d, param) in self.space.params.iter().enumerate() {
                 let Some(points) = self.vary(&candidates[w], d, &label)? else {
                     return Ok(true);
@@ -617,7 +610,7 @@ impl Extra<'_> {
                     points,
                 });
             }
-            self.runs.sensitivity += self.bench.made + self.bench.from_journal - before;
+            self.runs.sensitivity += self.bench.runs() - before;
         }
         Ok(false)
     }
@@ -922,10 +915,7 @@ fn prepare_folder(
             )));
         }
     } else {
-        let holds_more = std::fs::read_dir(dir)
-            .map_err(io)?
-            .any(|e| !matches!(e, Ok(e) if e.file_name() == LOCK_FILE));
-        if holds_more && !force {
+        if holds_more_than_lock(dir).map_err(io)? && !force {
             return Err(TuneError::FolderInUse(format!(
                 "{} holds files but no search: give an empty or new --out, or --force to write \
                  beside them",
@@ -940,11 +930,8 @@ fn prepare_folder(
 }
 
 fn write_atomic(path: &Path, contents: &str) -> Result<(), TuneError> {
-    let tmp = path.with_extension("tmp");
-    let fail =
-        |e: std::io::Error| TuneError::Folder(format!("cannot write {}: {e}", path.display()));
-    std::fs::write(&tmp, contents).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    crate::metrics::output::write_atomic(path, contents)
+        .map_err(|(path, e)| TuneError::Folder(format!("cannot write {}: {e}", path.display())))
 }
 
 fn write_summary(dir: &Path, summary: &TuneSummary) -> Result<(), TuneError> {

@@ -88,6 +88,15 @@ pub fn write_run(
     Ok(folder)
 }
 
+/// Writes `contents` to `path` through a temporary file and a rename, so a crash never leaves
+/// a half-written file that a resume would take for a finished one. `Err` names the file that
+/// failed (the temporary one or `path`).
+pub fn write_atomic(path: &Path, contents: &str) -> Result<(), (PathBuf, std::io::Error)> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, contents).map_err(|e| (tmp.clone(), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| (path.to_owned(), e))
+}
+
 fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
     std::fs::write(path, text).map_err(io_error(path))
 }

@@ -22,7 +22,7 @@ use crate::exit::{Classify, ExitKind};
 mod files;
 mod folder;
 
-pub use files::{RunFolder, write_run};
+pub use files::{RunFolder, write_atomic, write_run};
 pub(crate) use folder::utc_stamp;
 pub use folder::{
     MAX_SUFFIX, create_default_run_dir, default_run_name, file_safe, folder_contents,

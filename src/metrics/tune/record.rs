@@ -205,6 +205,17 @@ pub fn ranks_before(a: &CandidateRecord, b: &CandidateRecord) -> bool {
     }
 }
 
+/// [`ranks_before`] as an ordering, for sorting: best first.
+pub fn rank_order(a: &CandidateRecord, b: &CandidateRecord) -> std::cmp::Ordering {
+    if ranks_before(a, b) {
+        std::cmp::Ordering::Less
+    } else if ranks_before(b, a) {
+        std::cmp::Ordering::Greater
+    } else {
+        std::cmp::Ordering::Equal
+    }
+}
+
 /// A policy measured beside the search on the same seeds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Measured {
